@@ -1,0 +1,225 @@
+/**
+ * The wire contract between the browser SDK and the server: every HTTP body and every event
+ * payload. The server's schemas are checked against these types, so a change here that the
+ * server does not follow fails the type check.
+ *
+ * All times are Unix epoch milliseconds; all durations are seconds; all sizes are bytes.
+ */
+
+export const API_PREFIX = '/v1';
+
+/** Recording, track and participant ids end up in storage keys, so they are kept path-safe. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const PARTICIPANT_ID_PATTERN = /^[A-Za-z0-9_@-][A-Za-z0-9_.@-]{0,127}$/;
+
+/** S3's multipart rules; the SDK follows them for every provider so one code path serves all. */
+export const S3_MIN_PART_SIZE = 5 * 1024 * 1024;
+export const S3_MAX_PARTS = 10_000;
+
+export type MediaKind = 'audio' | 'video';
+export type OutputFormat = 'webm' | 'mp4';
+export type VideoCodec = 'vp8' | 'vp9' | 'h264';
+export type AudioCodec = 'opus' | 'aac';
+export type StorageProviderName = 'local' | 'aws' | 'gcp';
+
+export type RecordingStatus = 'recording' | 'queued' | 'processing' | 'completed' | 'failed';
+export type TrackStatus = 'recording' | 'complete' | 'failed';
+
+export interface ApiErrorBody {
+  error: {
+    /** Machine-readable, stable, snake_case: `invalid_body`, `not_found`, `token_expired`, ... */
+    code: string;
+    message: string;
+    details?: unknown;
+  };
+}
+
+// ---- requests ---------------------------------------------------------------------------------
+
+/** POST /v1/recordings — the recording id is the token's subject. */
+export interface CreateRecordingRequest {
+  roomId: string;
+  format?: OutputFormat;
+  videoCodec?: VideoCodec;
+  audioCodec?: AudioCodec;
+}
+
+/** PUT /v1/recordings/:id/tracks/:trackId — idempotent; the SDK picks the track id. */
+export interface RegisterTrackRequest {
+  participantId: string;
+  displayName: string;
+  kind: MediaKind;
+  mimeType: string;
+  /** Wall-clock time of the recorder's `start` event. */
+  startedAt: number;
+}
+
+/** POST /v1/recordings/:id/tracks/:trackId/parts */
+export interface SignPartsRequest {
+  /** 1..10000, at most 100 per request. */
+  partNumbers: number[];
+}
+
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+}
+
+/** POST /v1/recordings/:id/tracks/:trackId/complete */
+export interface CompleteTrackRequest {
+  parts: CompletedPart[];
+  /** Total bytes the recorder produced; the server refuses to complete if storage holds fewer. */
+  bytes: number;
+  /** Wall-clock time the recorder stopped. */
+  endedAt: number;
+}
+
+/** POST /v1/recordings/:id/tracks/:trackId/fail — the SDK gave up on a track; the reason is kept. */
+export interface FailTrackRequest {
+  code: string;
+  message: string;
+}
+
+/** POST /v1/recordings/:id/stop */
+export interface StopRecordingRequest {
+  stoppedAt?: number;
+}
+
+/** POST /v1/cleanup — needs an admin token. */
+export interface CleanupRequest {
+  olderThanMs: number;
+}
+
+// ---- responses --------------------------------------------------------------------------------
+
+/**
+ * How the browser uploads one track. `multipart`: numbered parts of exactly `partSize` bytes
+ * (the last may be smaller), any order, each PUT to a URL from the parts endpoint, each answered
+ * with an `ETag`. `resumable`: ordered chunks PUT to `url` with `Content-Range`, each non-final
+ * chunk a multiple of `chunkMultiple` (GCS).
+ */
+export type UploadTarget =
+  | { type: 'multipart'; partSize: number; minPartSize: number; maxParts: number }
+  | { type: 'resumable'; url: string; chunkSize: number; chunkMultiple: number };
+
+export interface RegisterTrackResponse {
+  track: TrackInfo;
+  upload: UploadTarget;
+}
+
+export interface SignedPart {
+  partNumber: number;
+  url: string;
+  /** Headers the PUT must carry, if the provider signed any. */
+  headers?: Record<string, string>;
+}
+
+export interface SignPartsResponse {
+  parts: SignedPart[];
+  expiresAt: number;
+}
+
+export interface TrackInfo {
+  id: string;
+  participantId: string;
+  displayName: string;
+  kind: MediaKind;
+  mimeType: string;
+  startedAt: number;
+  endedAt?: number;
+  status: TrackStatus;
+  /** Bytes in storage once complete. */
+  bytes?: number;
+  error?: { code: string; message: string };
+}
+
+export interface OutputInfo {
+  kind: 'participant' | 'composite';
+  /** Set for `participant` outputs. */
+  participantId?: string;
+  /** Storage key, relative to the provider's root or bucket. */
+  key: string;
+  /** Where the file lives: an absolute path for `local`, `s3://bucket/key`, `gs://bucket/key`. */
+  location: string;
+  /** A time-limited URL to play or download it. */
+  url: string;
+  mimeType: string;
+  size: number;
+  duration: number;
+  hasAudio: boolean;
+  hasVideo: boolean;
+}
+
+export interface ThumbnailInfo {
+  /** 0, 25, 50, 75 or 100 (% of the composite's duration; 100 is the last frame). */
+  position: number;
+  key: string;
+  url: string;
+  width: number;
+  height: number;
+}
+
+export interface RecordingInfo {
+  id: string;
+  roomId: string;
+  status: RecordingStatus;
+  createdAt: number;
+  stoppedAt?: number;
+  completedAt?: number;
+  format: OutputFormat;
+  videoCodec: VideoCodec;
+  audioCodec: AudioCodec;
+  storage: { provider: StorageProviderName; bucket?: string };
+  tracks: TrackInfo[];
+  outputs: OutputInfo[];
+  thumbnails: ThumbnailInfo[];
+  /** Seconds, once processed: the composite's duration. */
+  duration?: number;
+  error?: { code: string; message: string; details?: unknown };
+}
+
+export interface ListRecordingsResponse {
+  recordings: RecordingInfo[];
+}
+
+export interface CleanupResponse {
+  deleted: string[];
+}
+
+// ---- events -----------------------------------------------------------------------------------
+
+/**
+ * The seven events users know. The server emits them on its emitter and on
+ * GET /v1/recordings/:id/events (Server-Sent Events, `event:` = name, `data:` = JSON payload,
+ * `id:` = a per-recording sequence number so a reconnect with Last-Event-ID misses nothing).
+ */
+export interface RecordingEventMap {
+  recordingStarted: { recordingId: string; roomId: string; startedAt: number };
+  recordingProgress: { recordingId: string; chunks: number; participants: number; bytes: number };
+  recordingProcessing: { recordingId: string };
+  recordingCompleted: {
+    recordingId: string;
+    /** Location of the composite. */
+    outputPath: string;
+    fileSize: number;
+    duration: number;
+  };
+  recordingFailed: {
+    recordingId: string;
+    error: { code: string; message: string; details?: unknown };
+  };
+  thumbnailsGenerated: { recordingId: string; count: number };
+  recordingUploaded: { recordingId: string; provider: StorageProviderName; bucket?: string };
+}
+
+export type RecordingEventName = keyof RecordingEventMap;
+
+export const RECORDING_EVENT_NAMES: readonly RecordingEventName[] = [
+  'recordingStarted',
+  'recordingProgress',
+  'recordingProcessing',
+  'recordingCompleted',
+  'recordingFailed',
+  'thumbnailsGenerated',
+  'recordingUploaded',
+];
