@@ -1,0 +1,95 @@
+import type { MediaKind, RecordingEventMap } from './protocol.js';
+
+/** Names of every event a `CallRecorder` emits: `recorder.on(RecorderEvent.TrackFailed, cb)`. */
+export const RecorderEvent = {
+  RecordingStarted: 'recordingStarted',
+  RecordingProgress: 'recordingProgress',
+  RecordingProcessing: 'recordingProcessing',
+  RecordingCompleted: 'recordingCompleted',
+  RecordingFailed: 'recordingFailed',
+  ThumbnailsGenerated: 'thumbnailsGenerated',
+  RecordingUploaded: 'recordingUploaded',
+  TrackAdded: 'trackAdded',
+  TrackProgress: 'trackProgress',
+  TrackEnded: 'trackEnded',
+  TrackFailed: 'trackFailed',
+} as const satisfies Record<string, keyof RecorderEventMap>;
+
+export interface TrackRef {
+  trackId: string;
+  participantId: string;
+  kind: MediaKind;
+}
+
+export interface TrackAddedEvent extends TrackRef {
+  displayName: string;
+  mimeType: string;
+}
+
+export interface TrackProgressEvent extends TrackRef {
+  /** Bytes the recorder produced so far. */
+  recordedBytes: number;
+  /** Bytes storage confirmed so far (whole parts). */
+  uploadedBytes: number;
+  chunks: number;
+}
+
+/** The track stopped recording and all of its bytes are confirmed in storage. */
+export interface TrackEndedEvent extends TrackProgressEvent {
+  endedAt: number;
+}
+
+export interface TrackFailedEvent extends TrackRef {
+  error: { code: string; message: string };
+}
+
+export interface RecorderEventMap extends RecordingEventMap {
+  trackAdded: TrackAddedEvent;
+  trackProgress: TrackProgressEvent;
+  trackEnded: TrackEndedEvent;
+  trackFailed: TrackFailedEvent;
+}
+
+export type Listener<T> = (payload: T) => void;
+
+/** A small typed emitter; subclasses emit, users listen. */
+export class TypedEmitter<Events extends object> {
+  #listeners = new Map<keyof Events, Set<Listener<never>>>();
+
+  on<K extends keyof Events>(name: K, listener: Listener<Events[K]>): this {
+    let set = this.#listeners.get(name);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(name, set);
+    }
+    set.add(listener as Listener<never>);
+    return this;
+  }
+
+  off<K extends keyof Events>(name: K, listener: Listener<Events[K]>): this {
+    this.#listeners.get(name)?.delete(listener as Listener<never>);
+    return this;
+  }
+
+  once<K extends keyof Events>(name: K, listener: Listener<Events[K]>): this {
+    const wrapper: Listener<Events[K]> = (payload) => {
+      this.off(name, wrapper);
+      listener(payload);
+    };
+    return this.on(name, wrapper);
+  }
+
+  protected emit<K extends keyof Events>(name: K, payload: Events[K]): void {
+    const set = this.#listeners.get(name);
+    if (!set) return;
+    // A copy, so a listener that unsubscribes (`once`) does not disturb the iteration.
+    for (const listener of [...set] as Listener<Events[K]>[]) {
+      try {
+        listener(payload);
+      } catch (error) {
+        // A broken listener must not break the recording, but it must not go unnoticed either.
+        console.error(`callrec: a '${String(name)}' listener threw`, error);
+      }
+    }
+  }
+}
