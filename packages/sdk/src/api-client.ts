@@ -1,0 +1,249 @@
+import { RecordingApiError } from './errors.js';
+import {
+  API_PREFIX,
+  type ApiErrorBody,
+  type CleanupResponse,
+  type CompleteTrackRequest,
+  type CreateRecordingRequest,
+  type FailTrackRequest,
+  type ListRecordingsResponse,
+  type RecordingInfo,
+  type RegisterTrackRequest,
+  type RegisterTrackResponse,
+  type SignedPart,
+  type SignPartsResponse,
+  type StopRecordingRequest,
+  type TrackInfo,
+} from './protocol.js';
+import { type RetryOptions, withRetry } from './retry.js';
+
+/** A token, or a function that fetches a fresh one from the app's backend. */
+export type TokenSource = string | (() => Promise<string>);
+
+/** The part of `fetch` the SDK uses; injectable for tests and non-browser hosts. */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface RecordingClientOptions {
+  serverUrl: string;
+  token: TokenSource;
+  fetch?: FetchLike;
+  retry?: RetryOptions;
+  /** Per API request. */
+  requestTimeoutMs?: number;
+  /** Per part PUT: 8 MiB must get through slow uplinks too. */
+  uploadTimeoutMs?: number;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_UPLOAD_TIMEOUT_MS = 5 * 60_000;
+
+/** Caches the token; asks the provider again only after the server refused the current one. */
+class Tokens {
+  readonly #source: TokenSource;
+  #current: Promise<string> | undefined;
+
+  constructor(source: TokenSource) {
+    this.#source = source;
+  }
+
+  get(): Promise<string> {
+    if (typeof this.#source === 'string') return Promise.resolve(this.#source);
+    if (!this.#current) {
+      const pending = this.#source();
+      this.#current = pending;
+      // A provider that failed must be asked again next time, not cached as failed.
+      pending.catch(() => {
+        if (this.#current === pending) this.#current = undefined;
+      });
+    }
+    return this.#current;
+  }
+
+  /** False when the token is a fixed string: asking again would give the same one. */
+  refresh(): boolean {
+    if (typeof this.#source === 'string') return false;
+    this.#current = undefined;
+    return true;
+  }
+}
+
+/**
+ * HTTP client for the recording server. Every call is retried on network errors, 408, 429 and
+ * 5xx, renews the token once on 401/403, and throws `RecordingApiError` otherwise.
+ */
+export class RecordingClient {
+  readonly #base: string;
+  readonly #tokens: Tokens;
+  readonly #fetch: FetchLike;
+  readonly #retry: RetryOptions;
+  readonly #requestTimeoutMs: number;
+  readonly #uploadTimeoutMs: number;
+
+  constructor(options: RecordingClientOptions) {
+    this.#base = `${options.serverUrl.replace(/\/+$/, '')}${API_PREFIX}`;
+    this.#tokens = new Tokens(options.token);
+    // Wrapped: a bare `fetch` stored on an object throws "Illegal invocation" in browsers.
+    this.#fetch = options.fetch ?? ((url, init) => fetch(url, init));
+    this.#retry = options.retry ?? {};
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#uploadTimeoutMs = options.uploadTimeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS;
+  }
+
+  // ---- recordings -----------------------------------------------------------------------------
+
+  createRecording(body: CreateRecordingRequest): Promise<RecordingInfo> {
+    return this.#json('POST', '/recordings', body);
+  }
+
+  getRecordingInfo(id: string): Promise<RecordingInfo> {
+    return this.#json('GET', `/recordings/${enc(id)}`);
+  }
+
+  /** Newest first; needs an admin token. */
+  async listRecordings(): Promise<RecordingInfo[]> {
+    const response = await this.#json<ListRecordingsResponse>('GET', '/recordings');
+    return response.recordings;
+  }
+
+  /** Removes every stored object, unfinished upload and the state of the recording. */
+  async deleteRecording(id: string): Promise<void> {
+    await this.#json('DELETE', `/recordings/${enc(id)}`);
+  }
+
+  /** Deletes finished recordings created more than `olderThanMs` ago; needs an admin token. */
+  async cleanupOldRecordings(olderThanMs: number): Promise<string[]> {
+    const response = await this.#json<CleanupResponse>('POST', '/cleanup', { olderThanMs });
+    return response.deleted;
+  }
+
+  stopRecording(id: string, body: StopRecordingRequest = {}): Promise<RecordingInfo> {
+    return this.#json('POST', `/recordings/${enc(id)}/stop`, body);
+  }
+
+  /** For `EventSource`, which cannot send headers: the token travels in the query. */
+  async eventsUrl(id: string): Promise<string> {
+    const token = await this.#tokens.get();
+    return `${this.#base}/recordings/${enc(id)}/events?token=${encodeURIComponent(token)}`;
+  }
+
+  /** Forget the cached token, so the next call asks the provider; false for a fixed token. */
+  refreshToken(): boolean {
+    return this.#tokens.refresh();
+  }
+
+  // ---- tracks ---------------------------------------------------------------------------------
+
+  registerTrack(id: string, trackId: string, body: RegisterTrackRequest): Promise<RegisterTrackResponse> {
+    return this.#json('PUT', `/recordings/${enc(id)}/tracks/${enc(trackId)}`, body);
+  }
+
+  signParts(id: string, trackId: string, partNumbers: number[]): Promise<SignPartsResponse> {
+    return this.#json('POST', `/recordings/${enc(id)}/tracks/${enc(trackId)}/parts`, { partNumbers });
+  }
+
+  completeTrack(id: string, trackId: string, body: CompleteTrackRequest): Promise<TrackInfo> {
+    return this.#json('POST', `/recordings/${enc(id)}/tracks/${enc(trackId)}/complete`, body);
+  }
+
+  failTrack(id: string, trackId: string, body: FailTrackRequest): Promise<TrackInfo> {
+    return this.#json('POST', `/recordings/${enc(id)}/tracks/${enc(trackId)}/fail`, body);
+  }
+
+  /**
+   * One PUT of one part to its signed URL, without retries: the caller owns the retry loop,
+   * because a refused URL must be signed again, which only it can do. Resolves with the ETag.
+   */
+  async putPart(part: SignedPart, body: Blob): Promise<string> {
+    const response = await this.#send(
+      part.url,
+      { method: 'PUT', headers: part.headers ?? {}, body },
+      this.#uploadTimeoutMs,
+    );
+    if (!response.ok) throw await errorFromResponse(response);
+    const etag = response.headers.get('ETag');
+    if (!etag) {
+      // Storage accepted the bytes, but the browser may not read the header: a CORS setup issue.
+      throw new RecordingApiError(
+        response.status,
+        'missing_etag',
+        `part ${part.partNumber} was stored but the response has no readable ETag header (CORS must expose ETag)`,
+      );
+    }
+    return etag;
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------------
+
+  #json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return withRetry(
+      async () => {
+        const headers: Record<string, string> = { Authorization: `Bearer ${await this.#tokens.get()}` };
+        const init: RequestInit = { method, headers };
+        if (body !== undefined) {
+          headers['Content-Type'] = 'application/json';
+          init.body = JSON.stringify(body);
+        }
+        const response = await this.#send(`${this.#base}${path}`, init, this.#requestTimeoutMs);
+        if (!response.ok) throw await errorFromResponse(response);
+        if (response.status === 204) return undefined as T;
+        return (await response.json()) as T;
+      },
+      { ...this.#retry, refresh: () => this.#tokens.refresh() },
+    );
+  }
+
+  async #send(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+    try {
+      return await this.#fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      const timedOut = error instanceof Error && error.name === 'TimeoutError';
+      throw new RecordingApiError(
+        0,
+        timedOut ? 'timeout' : 'network_error',
+        `${init.method} ${stripQuery(url)}: ${timedOut ? `no response within ${timeoutMs} ms` : describe(error)}`,
+        { cause: error },
+      );
+    }
+  }
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+/** Signed URLs carry credentials in the query; keep them out of error messages and logs. */
+function stripQuery(url: string): string {
+  const at = url.indexOf('?');
+  return at === -1 ? url : url.slice(0, at);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The server answers `{error:{code,message}}`; S3 and GCS answer XML with `<Code>`/`<Message>`. */
+async function errorFromResponse(response: Response): Promise<RecordingApiError> {
+  const fallback = {
+    code: `http_${response.status}`,
+    message: response.statusText || `HTTP ${response.status}`,
+  };
+  let text = '';
+  try {
+    text = await response.text();
+  } catch (error) {
+    return new RecordingApiError(response.status, fallback.code, fallback.message, { cause: error });
+  }
+  try {
+    const body = JSON.parse(text) as Partial<ApiErrorBody>;
+    if (body.error && typeof body.error.code === 'string') {
+      return new RecordingApiError(response.status, body.error.code, body.error.message ?? fallback.message, {
+        details: body.error.details,
+      });
+    }
+  } catch {
+    // Not JSON: fall through to the XML form storage providers use.
+  }
+  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+  return new RecordingApiError(response.status, code ?? fallback.code, message ?? fallback.message);
+}
