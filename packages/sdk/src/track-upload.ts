@@ -33,7 +33,7 @@ export interface TrackUploadOptions {
   retry?: RetryOptions;
   /** After every chunk and every confirmed part. */
   onProgress?: (stats: TrackUploadStats) => void;
-  /** Called once, after the failure was reported to the server (or reporting it failed). */
+  /** Called once, at once; reporting to the server happens in the background. */
   onFailed?: (failure: TrackFailure) => void;
 }
 
@@ -143,7 +143,9 @@ export class TrackUpload {
     this.#failure = failure;
     this.#pending = [];
     this.#sink?.abort(reason);
-    this.#failureReported = this.#reportFailure(failure);
+    // Unregistered tracks are unknown to the server; `#register` reports them once it knows them.
+    this.#failureReported = this.#registeredOnServer ? this.#sendFailure(failure) : Promise.resolve();
+    this.#options.onFailed?.(failure);
   }
 
   async #register(startedAt: number): Promise<void> {
@@ -181,12 +183,6 @@ export class TrackUpload {
     } catch (error) {
       this.fail(error);
     }
-  }
-
-  async #reportFailure(failure: TrackFailure): Promise<void> {
-    // Unregistered tracks are unknown to the server; `#register` reports them once it knows them.
-    if (this.#registeredOnServer) await this.#sendFailure(failure);
-    this.#options.onFailed?.(failure);
   }
 
   async #sendFailure(failure: TrackFailure): Promise<void> {

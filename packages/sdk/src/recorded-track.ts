@@ -1,0 +1,172 @@
+import type { RecordingClient } from './api-client.js';
+import type { TrackFailure } from './errors.js';
+import type { TrackEndedEvent, TrackFailedEvent, TrackProgressEvent } from './events.js';
+import type { MediaKind } from './protocol.js';
+import type { RetryOptions } from './retry.js';
+import { TrackRecorder } from './track-recorder.js';
+import { TrackUpload } from './track-upload.js';
+
+export type RecordedTrackStatus = 'starting' | 'recording' | 'finishing' | 'complete' | 'failed';
+
+/** What `CallRecorder.tracks` reports for each track it recorded. */
+export interface TrackStats {
+  trackId: string;
+  participantId: string;
+  displayName: string;
+  kind: MediaKind;
+  mimeType: string;
+  status: RecordedTrackStatus;
+  chunks: number;
+  recordedBytes: number;
+  uploadedBytes: number;
+  startedAt?: number;
+  endedAt?: number;
+  error?: TrackFailure;
+}
+
+export interface RecordedTrackOptions {
+  client: RecordingClient;
+  recordingId: string;
+  trackId: string;
+  track: MediaStreamTrack;
+  participantId: string;
+  displayName: string;
+  mimeType: string;
+  bitsPerSecond: number;
+  timesliceMs: number;
+  partsInFlight?: number;
+  retry?: RetryOptions;
+  onProgress: (event: TrackProgressEvent) => void;
+  onEnded: (event: TrackEndedEvent) => void;
+  onFailed: (event: TrackFailedEvent) => void;
+}
+
+/** One track's whole data path: track → recorder → upload → storage. */
+export class RecordedTrack {
+  readonly trackId: string;
+  readonly track: MediaStreamTrack;
+  readonly #options: RecordedTrackOptions;
+  readonly #recorder: TrackRecorder;
+  readonly #upload: TrackUpload;
+  #status: RecordedTrackStatus = 'starting';
+  #startedAt: number | undefined;
+  #endedAt: number | undefined;
+  #done: Promise<TrackStats> | undefined;
+  #resolveDone: ((stats: TrackStats) => void) | undefined;
+
+  constructor(options: RecordedTrackOptions) {
+    this.trackId = options.trackId;
+    this.track = options.track;
+    this.#options = options;
+    this.#upload = new TrackUpload({
+      api: options.client,
+      recordingId: options.recordingId,
+      trackId: options.trackId,
+      participantId: options.participantId,
+      displayName: options.displayName,
+      kind: this.kind,
+      mimeType: options.mimeType,
+      partsInFlight: options.partsInFlight,
+      retry: options.retry,
+      onProgress: () => options.onProgress(this.#progressEvent()),
+      onFailed: (failure) => this.#onFailed(failure),
+    });
+    this.#recorder = new TrackRecorder(options.track, {
+      mimeType: options.mimeType,
+      bitsPerSecond: options.bitsPerSecond,
+      timesliceMs: options.timesliceMs,
+      onStart: (startedAt) => {
+        this.#startedAt = startedAt;
+        if (this.#status === 'starting') this.#status = 'recording';
+        this.#upload.begin(startedAt);
+      },
+      onChunk: (chunk) => this.#upload.push(chunk),
+      onStop: (endedAt) => this.#finish(endedAt),
+      // The recorder stops by itself after an error; `onStop` then finishes the (failed) upload.
+      onError: (error) => this.#upload.fail(error),
+    });
+  }
+
+  get kind(): MediaKind {
+    return this.#options.track.kind === 'audio' ? 'audio' : 'video';
+  }
+
+  get stats(): TrackStats {
+    const { participantId, displayName, mimeType } = this.#options;
+    return {
+      trackId: this.trackId,
+      participantId,
+      displayName,
+      kind: this.kind,
+      mimeType,
+      status: this.#status,
+      ...this.#upload.stats,
+      ...(this.#startedAt === undefined ? {} : { startedAt: this.#startedAt }),
+      ...(this.#endedAt === undefined ? {} : { endedAt: this.#endedAt }),
+      ...(this.#upload.failure ? { error: this.#upload.failure } : {}),
+    };
+  }
+
+  /** True until the recorder has stopped. */
+  get active(): boolean {
+    return this.#status === 'starting' || this.#status === 'recording';
+  }
+
+  /** Throws if the browser refuses to record the track. */
+  start(): void {
+    this.#recorder.start();
+    this.#done = new Promise((resolve) => {
+      this.#resolveDone = resolve;
+    });
+  }
+
+  /** Stops recording and waits until the track is complete in storage, or failed. Never rejects. */
+  stop(): Promise<TrackStats> {
+    this.#recorder.stop().catch((error: unknown) => {
+      console.error(`callrec: stopping the recorder of track ${this.trackId} failed`, error);
+    });
+    return this.done;
+  }
+
+  /** Settles when the track is complete or failed, however it ended. Never rejects. */
+  get done(): Promise<TrackStats> {
+    return this.#done ?? Promise.resolve(this.stats);
+  }
+
+  #finish(endedAt: number): void {
+    this.#endedAt = endedAt;
+    if (this.#status !== 'failed') this.#status = 'finishing';
+    this.#upload.finish(endedAt).then(
+      () => {
+        this.#status = 'complete';
+        this.#options.onEnded({ ...this.#progressEvent(), endedAt });
+        this.#resolveDone?.(this.stats);
+      },
+      () => {
+        // Already reported through `onFailed` (see `#onFailed`); the stats carry the reason.
+        this.#resolveDone?.(this.stats);
+      },
+    );
+  }
+
+  #onFailed(failure: TrackFailure): void {
+    this.#status = 'failed';
+    const { participantId } = this.#options;
+    this.#options.onFailed({ trackId: this.trackId, participantId, kind: this.kind, error: failure });
+    // Nothing recorded from now on would reach storage.
+    if (this.#endedAt === undefined) {
+      this.#recorder.stop().catch((error: unknown) => {
+        console.error(`callrec: stopping the recorder of failed track ${this.trackId} failed`, error);
+      });
+    }
+  }
+
+  #progressEvent(): TrackProgressEvent {
+    return {
+      trackId: this.trackId,
+      participantId: this.#options.participantId,
+      kind: this.kind,
+      ...this.#upload.stats,
+    };
+  }
+}

@@ -1,0 +1,157 @@
+import { RecorderError } from './errors.js';
+import type { MediaKind } from './protocol.js';
+
+/** Chromium stops within ~30 ms; this only guards against a recorder that never answers. */
+const STOP_TIMEOUT_MS = 10_000;
+
+export type StopReason = 'requested' | 'track-ended' | 'recorder-stopped';
+
+export interface TrackRecorderOptions {
+  mimeType: string;
+  bitsPerSecond: number;
+  timesliceMs: number;
+  /** Wall-clock time of the recorder's `start` event. */
+  onStart: (startedAt: number) => void;
+  /** Chunks arrive in recording order; only their concatenation is a valid file. */
+  onChunk: (chunk: Blob) => void;
+  /** After the final chunk. Every started recorder calls it exactly once. */
+  onStop: (endedAt: number, reason: StopReason) => void;
+  onError: (error: RecorderError) => void;
+}
+
+/**
+ * One MediaRecorder for one MediaStreamTrack. Chromium's recorders do not reliably stop on their
+ * own (a remote track can stay `live` after its peer left), so this one stops when told to or
+ * when the track ends, and never relies on the browser to do it.
+ */
+export class TrackRecorder {
+  readonly track: MediaStreamTrack;
+  readonly kind: MediaKind;
+  readonly #options: TrackRecorderOptions;
+  #recorder: MediaRecorder | undefined;
+  /** Remote audio produces no data unless something plays it; muted is enough. */
+  #audioElement: HTMLAudioElement | undefined;
+  #startCalledAt = 0;
+  #startedAt: number | undefined;
+  #stopReason: StopReason = 'recorder-stopped';
+  #endedAt: number | undefined;
+  #watchdog: ReturnType<typeof setTimeout> | undefined;
+  #stopped: Promise<number> | undefined;
+  #resolveStopped: ((endedAt: number) => void) | undefined;
+  readonly #onTrackEnded = (): void => {
+    this.#stop('track-ended');
+  };
+
+  constructor(track: MediaStreamTrack, options: TrackRecorderOptions) {
+    this.track = track;
+    this.kind = track.kind === 'audio' ? 'audio' : 'video';
+    this.#options = options;
+  }
+
+  /** Throws if the browser refuses to record; the start time comes later, with `onStart`. */
+  start(): void {
+    if (this.#recorder) throw new RecorderError('invalid_state', 'the track recorder was already started');
+    if (this.track.readyState === 'ended') {
+      throw new RecorderError('track_ended', `the ${this.kind} track has already ended`);
+    }
+    const { mimeType, bitsPerSecond, timesliceMs } = this.#options;
+    const recorder = new MediaRecorder(
+      new MediaStream([this.track]),
+      this.kind === 'video'
+        ? { mimeType, videoBitsPerSecond: bitsPerSecond }
+        : { mimeType, audioBitsPerSecond: bitsPerSecond },
+    );
+    this.#recorder = recorder;
+    this.#stopped = new Promise((resolve) => {
+      this.#resolveStopped = resolve;
+    });
+
+    recorder.addEventListener('start', () => this.#markStarted(Date.now()));
+    recorder.addEventListener('dataavailable', (event) => {
+      if (event.data.size > 0) this.#options.onChunk(event.data);
+    });
+    recorder.addEventListener('error', (event) => {
+      const cause = (event as Event & { error?: unknown }).error;
+      const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : 'unknown error';
+      this.#options.onError(
+        new RecorderError('recorder_error', `MediaRecorder failed: ${detail}`, { cause }),
+      );
+    });
+    recorder.addEventListener('stop', () => this.#onStopped());
+    this.track.addEventListener('ended', this.#onTrackEnded);
+
+    if (this.kind === 'audio') this.#attachAudio();
+    this.#startCalledAt = Date.now();
+    try {
+      recorder.start(timesliceMs);
+    } catch (error) {
+      this.#cleanUp();
+      throw new RecorderError('recorder_error', `MediaRecorder refused to start: ${String(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Resolves with the end time once the final chunk was delivered. Safe to call repeatedly. */
+  stop(): Promise<number> {
+    return this.#stop('requested');
+  }
+
+  #stop(reason: StopReason): Promise<number> {
+    const recorder = this.#recorder;
+    if (!recorder || !this.#stopped) return Promise.reject(new RecorderError('invalid_state', 'not started'));
+    if (recorder.state !== 'inactive') {
+      this.#stopReason = reason;
+      // The final `dataavailable`, then `stop`, follow asynchronously.
+      recorder.stop();
+      this.#watchdog ??= setTimeout(() => {
+        // A call that never ends would be worse than a track that misses its last second.
+        console.warn(
+          `callrec: the ${this.kind} recorder sent no 'stop' within ${STOP_TIMEOUT_MS} ms; ending it`,
+        );
+        this.#onStopped();
+      }, STOP_TIMEOUT_MS);
+    }
+    return this.#stopped;
+  }
+
+  #markStarted(at: number): void {
+    if (this.#startedAt !== undefined) return;
+    this.#startedAt = at;
+    this.#options.onStart(at);
+  }
+
+  #onStopped(): void {
+    if (this.#endedAt !== undefined) return;
+    clearTimeout(this.#watchdog);
+    // Stopped before the encoder got its first frame: the start time is only known roughly.
+    this.#markStarted(this.#startCalledAt);
+    const endedAt = Date.now();
+    this.#endedAt = endedAt;
+    this.#cleanUp();
+    this.#options.onStop(endedAt, this.#stopReason);
+    this.#resolveStopped?.(endedAt);
+  }
+
+  #attachAudio(): void {
+    const element = document.createElement('audio');
+    element.muted = true;
+    element.srcObject = new MediaStream([this.track]);
+    this.#audioElement = element;
+    element.play().catch((error: unknown) => {
+      console.warn(
+        `callrec: the audio element for track ${this.track.id} did not play; remote audio may record silence`,
+        error,
+      );
+    });
+  }
+
+  #cleanUp(): void {
+    this.track.removeEventListener('ended', this.#onTrackEnded);
+    if (this.#audioElement) {
+      this.#audioElement.pause();
+      this.#audioElement.srcObject = null;
+      this.#audioElement = undefined;
+    }
+  }
+}
