@@ -1,0 +1,29 @@
+import type { ApiErrorBody } from '@callrec/sdk/protocol';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ApiError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+/** Maps anything thrown by a handler to `{ error: { code, message, details? } }`. */
+export function errorHandler(logger: Logger) {
+  return (err: Error, c: Context): Response => {
+    if (err instanceof ApiError) return send(c, err.status, err.code, err.message, err.details);
+    if (err instanceof HTTPException && err.status < 500) {
+      return send(c, err.status, 'bad_request', err.message || 'Bad request');
+    }
+    logger.error(`callrec: ${c.req.method} ${c.req.path} failed`, err);
+    return send(c, 500, 'internal_error', 'The server failed to handle this request');
+  };
+}
+
+export function notFoundHandler(c: Context): Response {
+  return send(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}`);
+}
+
+function send(c: Context, status: ContentfulStatusCode, code: string, message: string, details?: unknown) {
+  const body: ApiErrorBody = {
+    error: details === undefined ? { code, message } : { code, message, details },
+  };
+  return c.json(body, status);
+}

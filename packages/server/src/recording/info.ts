@@ -1,0 +1,41 @@
+import type { RecordingInfo, TrackInfo } from '@callrec/sdk/protocol';
+import type { RecordingState, TrackState } from '../state/recording-state.js';
+import type { RecordingStorage } from '../storage/storage.js';
+
+/** How long the play/download URLs in a RecordingInfo stay valid. */
+export const READ_URL_TTL_SECONDS = 3600;
+
+export function toTrackInfo(track: TrackState): TrackInfo {
+  const { key, uploadId, upload, signedParts, parts, ...info } = track;
+  return structuredClone(info);
+}
+
+/** The public view of a recording, with freshly signed URLs for its outputs and thumbnails. */
+export async function toRecordingInfo(
+  state: RecordingState,
+  storage: RecordingStorage,
+): Promise<RecordingInfo> {
+  const sign = (key: string) => storage.signRead(key, READ_URL_TTL_SECONDS);
+  const info: RecordingInfo = {
+    id: state.id,
+    roomId: state.roomId,
+    status: state.status,
+    createdAt: state.createdAt,
+    stoppedAt: state.stoppedAt,
+    completedAt: state.completedAt,
+    format: state.format,
+    videoCodec: state.videoCodec,
+    audioCodec: state.audioCodec,
+    storage: { ...state.storage },
+    tracks: state.tracks.map(toTrackInfo),
+    outputs: await Promise.all(state.outputs.map(async (o) => ({ ...o, url: await sign(o.key) }))),
+    thumbnails: await Promise.all(state.thumbnails.map(async (t) => ({ ...t, url: await sign(t.key) }))),
+    duration: state.duration,
+    error: state.error && structuredClone(state.error),
+  };
+  // Leave optional fields out rather than sending `"stoppedAt": undefined` shapes to embedders.
+  for (const k of ['stoppedAt', 'completedAt', 'duration', 'error'] as const) {
+    if (info[k] === undefined) delete info[k];
+  }
+  return info;
+}

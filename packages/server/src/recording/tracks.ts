@@ -1,0 +1,185 @@
+import type {
+  CompleteTrackRequest,
+  FailTrackRequest,
+  RegisterTrackRequest,
+  RegisterTrackResponse,
+  SignPartsResponse,
+  TrackInfo,
+} from '@callrec/sdk/protocol';
+import { ApiError } from '../errors.js';
+import type { RecordingState, TrackState } from '../state/recording-state.js';
+import { storageKeys } from '../storage/keys.js';
+import { checkParts } from '../storage/parts.js';
+import { change, type Emit, type RecordingContext } from './context.js';
+import { toTrackInfo } from './info.js';
+
+/** Presigned part URLs live at most 15 minutes; the SDK signs shortly before each PUT. */
+export const PART_URL_TTL_SECONDS = 900;
+/** Keeps a misbehaving client from growing one recording's state without bound. */
+export const MAX_TRACKS_PER_RECORDING = 100;
+
+export function registerTrack(
+  ctx: RecordingContext,
+  id: string,
+  trackId: string,
+  body: RegisterTrackRequest,
+  origin?: string,
+): Promise<{ response: RegisterTrackResponse; created: boolean }> {
+  return change(ctx, id, async (draft, emit) => {
+    const existing = draft.tracks.find((t) => t.id === trackId);
+    if (existing) {
+      if (existing.participantId !== body.participantId || existing.kind !== body.kind) {
+        throw new ApiError(
+          409,
+          'track_exists',
+          `Track ${trackId} is registered for another participant or kind`,
+        );
+      }
+      return { response: { track: toTrackInfo(existing), upload: existing.upload }, created: false };
+    }
+    assertActive(draft);
+    if (draft.tracks.length >= MAX_TRACKS_PER_RECORDING) {
+      throw new ApiError(
+        409,
+        'too_many_tracks',
+        `A recording holds at most ${MAX_TRACKS_PER_RECORDING} tracks`,
+      );
+    }
+    const key = storageKeys.track(id, trackId, body.mimeType);
+    const { uploadId, target } = await ctx.storage.createUpload(key, body.mimeType, origin);
+    const track: TrackState = {
+      id: trackId,
+      ...body,
+      status: 'recording',
+      key,
+      uploadId,
+      upload: target,
+      signedParts: [],
+    };
+    draft.tracks.push(track);
+    emitProgress(draft, emit);
+    return { response: { track: toTrackInfo(track), upload: target }, created: true };
+  });
+}
+
+export function signParts(
+  ctx: RecordingContext,
+  id: string,
+  trackId: string,
+  partNumbers: number[],
+): Promise<SignPartsResponse> {
+  return change(ctx, id, async (draft, emit) => {
+    assertActive(draft);
+    const track = activeTrack(draft, trackId);
+    if (track.upload.type !== 'multipart') {
+      throw new ApiError(
+        409,
+        'upload_not_multipart',
+        'This track uploads to a resumable session URL, not parts',
+      );
+    }
+    const parts = await ctx.storage.signParts(track.key, track.uploadId, partNumbers, PART_URL_TTL_SECONDS);
+    const before = track.signedParts.length;
+    track.signedParts = [...new Set([...track.signedParts, ...partNumbers])].sort((a, b) => a - b);
+    if (track.signedParts.length !== before) emitProgress(draft, emit);
+    return { parts, expiresAt: ctx.now() + PART_URL_TTL_SECONDS * 1000 };
+  });
+}
+
+export function completeTrack(
+  ctx: RecordingContext,
+  id: string,
+  trackId: string,
+  body: CompleteTrackRequest,
+): Promise<TrackInfo> {
+  return change(ctx, id, async (draft, emit) => {
+    const track = findTrack(draft, trackId);
+    if (track.status === 'complete') return toTrackInfo(track);
+    if (track.status === 'failed') throw trackNotActive(track);
+    const parts = [...body.parts].sort((a, b) => a.partNumber - b.partNumber);
+    if (track.upload.type === 'multipart') {
+      const stored = await ctx.storage.listParts(track.key, track.uploadId);
+      const bytes = checkParts(parts, stored, track.upload.minPartSize);
+      if (bytes !== body.bytes) throw bytesMismatch(body.bytes, bytes);
+    }
+    const { size } = await ctx.storage.completeUpload(track.key, track.uploadId, parts);
+    if (size !== body.bytes) {
+      // The object is assembled but is not what the recorder produced: keep it, fail the track.
+      track.status = 'failed';
+      track.error = { code: 'bytes_mismatch', message: `Storage holds ${size} bytes, not ${body.bytes}` };
+      await ctx.store.save(draft);
+      throw bytesMismatch(body.bytes, size);
+    }
+    track.status = 'complete';
+    track.bytes = size;
+    track.endedAt = body.endedAt;
+    track.parts = parts;
+    emitProgress(draft, emit);
+    return toTrackInfo(track);
+  });
+}
+
+export function failTrack(
+  ctx: RecordingContext,
+  id: string,
+  trackId: string,
+  body: FailTrackRequest,
+): Promise<TrackInfo> {
+  return change(ctx, id, async (draft) => {
+    const track = findTrack(draft, trackId);
+    if (track.status === 'failed') return toTrackInfo(track);
+    if (track.status === 'complete') throw trackNotActive(track);
+    await ctx.storage.abortUpload(track.key, track.uploadId);
+    track.status = 'failed';
+    track.error = { code: body.code, message: body.message };
+    return toTrackInfo(track);
+  });
+}
+
+/** chunks = parts signed, participants = distinct participants, bytes = bytes of completed tracks. */
+export function emitProgress(draft: RecordingState, emit: Emit): void {
+  emit('recordingProgress', {
+    recordingId: draft.id,
+    chunks: draft.tracks.reduce((n, t) => n + t.signedParts.length, 0),
+    participants: new Set(draft.tracks.map((t) => t.participantId)).size,
+    bytes: draft.tracks.reduce((n, t) => n + (t.status === 'complete' ? (t.bytes ?? 0) : 0), 0),
+  });
+}
+
+function assertActive(draft: RecordingState): void {
+  if (draft.status !== 'recording') {
+    throw new ApiError(
+      409,
+      'recording_not_active',
+      `Recording is ${draft.status}; it no longer accepts media`,
+    );
+  }
+}
+
+function findTrack(draft: RecordingState, trackId: string): TrackState {
+  const track = draft.tracks.find((t) => t.id === trackId);
+  if (!track) throw new ApiError(404, 'track_not_found', `No track with id ${JSON.stringify(trackId)}`);
+  return track;
+}
+
+function activeTrack(draft: RecordingState, trackId: string): TrackState {
+  const track = findTrack(draft, trackId);
+  if (track.status !== 'recording') throw trackNotActive(track);
+  return track;
+}
+
+function trackNotActive(track: TrackState): ApiError {
+  return new ApiError(409, 'track_not_active', `Track ${track.id} is already ${track.status}`);
+}
+
+function bytesMismatch(expected: number, stored: number): ApiError {
+  return new ApiError(
+    409,
+    'bytes_mismatch',
+    `Storage holds ${stored} bytes, the recorder produced ${expected}`,
+    {
+      expected,
+      stored,
+    },
+  );
+}

@@ -1,0 +1,54 @@
+import type {
+  AudioCodec,
+  CompletedPart,
+  OutputFormat,
+  OutputInfo,
+  RecordingEventMap,
+  RecordingEventName,
+  RecordingStatus,
+  StorageProviderName,
+  ThumbnailInfo,
+  TrackInfo,
+  UploadTarget,
+  VideoCodec,
+} from '@callrec/sdk/protocol';
+
+/** What the server persists per recording (`<outputDir>/.state/<id>.json`). */
+export interface RecordingState {
+  version: 1;
+  id: string;
+  roomId: string;
+  status: RecordingStatus;
+  createdAt: number;
+  stoppedAt?: number;
+  completedAt?: number;
+  format: OutputFormat;
+  videoCodec: VideoCodec;
+  audioCodec: AudioCodec;
+  storage: { provider: StorageProviderName; bucket?: string };
+  tracks: TrackState[];
+  /** Outputs and thumbnails without URLs: those are signed fresh on every read. */
+  outputs: Omit<OutputInfo, 'url'>[];
+  thumbnails: Omit<ThumbnailInfo, 'url'>[];
+  duration?: number;
+  error?: { code: string; message: string; details?: unknown };
+  /** Id the next event gets; ids never repeat, even when old events are dropped from the log. */
+  nextEventId: number;
+  events: StoredEvent[];
+}
+
+export interface TrackState extends TrackInfo {
+  key: string;
+  uploadId: string;
+  upload: UploadTarget;
+  /** Part numbers signed so far, ascending. */
+  signedParts: number[];
+  /** The parts the track was assembled from, once complete. */
+  parts?: CompletedPart[];
+}
+
+export type StoredEvent = {
+  [K in RecordingEventName]: { id: number; name: K; data: RecordingEventMap[K]; at: number };
+}[RecordingEventName];
+
+export const STATE_VERSION = 1;
