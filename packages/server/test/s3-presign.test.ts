@@ -1,6 +1,8 @@
 import { S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createStorage } from '../src/storage/index.js';
 import { createS3Client } from '../src/storage/s3-client.js';
 import { S3Store } from '../src/storage/s3-store.js';
 
@@ -78,5 +80,17 @@ describe('the S3 client', () => {
   it('refuses parts under 5 MiB', () => {
     const client = createS3Client({ bucket: 'b', endpoint: 'http://127.0.0.1:7480', credentials });
     expect(() => new S3Store({ client, bucket: 'b', partSize: 1024 * 1024 })).toThrow(/at least 5242880/);
+  });
+
+  it('is what RECORDING_STORAGE_PROVIDER=aws gives the server', async () => {
+    const config = loadConfig({
+      RECORDING_DEV: '1',
+      RECORDING_STORAGE_PROVIDER: 'aws',
+      RECORDING_STORAGE_BUCKET: 'recs',
+      RECORDING_STORAGE_ENDPOINT: 'http://127.0.0.1:7480',
+    });
+    const storage = await createStorage(config);
+    expect(storage).toBeInstanceOf(S3Store);
+    expect(storage.location('rec1/composite.webm')).toBe('s3://recs/rec1/composite.webm');
   });
 });

@@ -2,6 +2,7 @@ import type { StorageProviderName } from '@callrec/sdk/protocol';
 import { UrlSigner } from '../auth/signed-url.js';
 import type { ServerConfig } from '../config.js';
 import { LocalStore } from './local-store.js';
+import { createS3Storage } from './s3-store.js';
 import type { RecordingStorage } from './storage.js';
 
 export type StorageFactory = (
@@ -23,6 +24,7 @@ const factories: Partial<Record<StorageProviderName, StorageFactory>> = {
       minPartSize: config.minPartSize,
       maxPartSize: config.maxPartSize,
     }),
+  aws: createS3Storage,
 };
 
 export async function createStorage(config: ServerConfig, signer = new UrlSigner(config.tokenSecret)) {
@@ -33,4 +35,6 @@ export async function createStorage(config: ServerConfig, signer = new UrlSigner
 }
 
 export { LocalStore } from './local-store.js';
+export { S3Store } from './s3-store.js';
 export type { CreatedUpload, RecordingStorage, SignedPartUrl, StoredPart } from './storage.js';
+export { StorageError } from './storage-error.js';
