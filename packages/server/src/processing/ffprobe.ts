@@ -1,0 +1,121 @@
+import type { MediaKind } from '@callrec/sdk/protocol';
+import { ProcessingError } from './job.js';
+import { runTool } from './run-ffmpeg.js';
+
+export interface ProbedStream {
+  index: number;
+  kind: MediaKind | 'other';
+  /** ffprobe `codec_name`: vp8, vp9, h264, opus, aac, ... */
+  codec: string;
+  width?: number;
+  height?: number;
+  /** Audio channels. */
+  channels?: number;
+  /** `r_frame_rate` as ffprobe prints it; MediaRecorder WebM says 1000/1. */
+  frameRate?: string;
+}
+
+export interface ProbeResult {
+  /** Seconds; `undefined` for files without one (raw MediaRecorder output). */
+  duration?: number;
+  /** Seconds; what ffmpeg's `-ss` is relative to. */
+  startTime: number;
+  streams: ProbedStream[];
+  hasAudio: boolean;
+  hasVideo: boolean;
+}
+
+interface RawProbe {
+  format?: { duration?: string; start_time?: string };
+  streams?: Array<{
+    index: number;
+    codec_type?: string;
+    codec_name?: string;
+    width?: number;
+    height?: number;
+    channels?: number;
+    r_frame_rate?: string;
+  }>;
+}
+
+const number = (text: string | undefined): number | undefined => {
+  const value = text === undefined ? Number.NaN : Number.parseFloat(text);
+  return Number.isFinite(value) ? value : undefined;
+};
+
+export async function probe(path: string, signal?: AbortSignal): Promise<ProbeResult> {
+  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path];
+  const stdout = await runTool('ffprobe', args, {
+    step: 'probe',
+    inputs: [path],
+    signal,
+    captureStdout: true,
+  });
+  const raw = JSON.parse(stdout) as RawProbe;
+  const streams: ProbedStream[] = (raw.streams ?? []).map((s) => ({
+    index: s.index,
+    kind: s.codec_type === 'audio' || s.codec_type === 'video' ? s.codec_type : 'other',
+    codec: s.codec_name ?? 'unknown',
+    width: s.width,
+    height: s.height,
+    channels: s.channels,
+    frameRate: s.r_frame_rate,
+  }));
+  return {
+    duration: number(raw.format?.duration),
+    startTime: number(raw.format?.start_time) ?? 0,
+    streams,
+    hasAudio: streams.some((s) => s.kind === 'audio'),
+    hasVideo: streams.some((s) => s.kind === 'video'),
+  };
+}
+
+/** How far before the end packets are read; a keyframe interval or two, whatever the encoder. */
+const TAIL_WINDOW_SECONDS = 10;
+
+/**
+ * Presentation time (seconds) of the last video frame. Only the tail is read: `-read_intervals`
+ * seeks to the keyframe before `duration - window`, so this costs the same for any length.
+ * The largest pts wins, not the last packet, because B-frames reorder.
+ */
+export async function lastVideoFrameTime(
+  path: string,
+  duration?: number,
+  signal?: AbortSignal,
+): Promise<number> {
+  const from = duration === undefined ? 0 : Math.max(0, duration - TAIL_WINDOW_SECONDS);
+  const args = [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-read_intervals',
+    `${from.toFixed(3)}%`,
+    '-show_entries',
+    'packet=pts_time',
+    '-of',
+    'csv=p=0',
+    path,
+  ];
+  const stdout = await runTool('ffprobe', args, {
+    step: 'probe',
+    inputs: [path],
+    signal,
+    captureStdout: true,
+  });
+  let last = Number.NEGATIVE_INFINITY;
+  for (const line of stdout.split('\n')) {
+    const time = Number.parseFloat(line);
+    if (Number.isFinite(time) && time > last) last = time;
+  }
+  if (last === Number.NEGATIVE_INFINITY) {
+    throw new ProcessingError(`probe: no video packets in ${path}`, {
+      step: 'probe',
+      exitCode: 0,
+      stderrTail: '',
+      inputs: [path],
+      args,
+    });
+  }
+  return last;
+}
