@@ -1,0 +1,129 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ID_PATTERN, PARTICIPANT_ID_PATTERN } from '@callrec/sdk/protocol';
+import { outputCodecsProblem } from './codecs.js';
+import { ProcessingError, type ProcessingJob, type ProcessingResult, type ProducedFile } from './job.js';
+import { computeTimeline, type ProbedTrack, planParticipants } from './plan.js';
+import { buildComposite } from './steps/composite.js';
+import { buildParticipantFile } from './steps/participant-file.js';
+import { remuxTrack } from './steps/remux-track.js';
+import { buildThumbnails } from './steps/thumbnails.js';
+
+export type ProcessingStep = 'remux' | 'participant' | 'composite' | 'thumbnails';
+
+/** How long one step took on how much media; the bench and server logs use it. */
+export interface StepTiming {
+  step: ProcessingStep;
+  /** Track or participant id for per-item steps. */
+  id?: string;
+  ms: number;
+  /** Seconds of media the step produced or read. */
+  mediaSeconds: number;
+}
+
+export interface ProcessingOptions {
+  signal?: AbortSignal;
+  onStep?: (timing: StepTiming) => void;
+}
+
+/**
+ * Raw recorder tracks → remuxed tracks → one file per participant → grid composite → five
+ * thumbnails, all under `job.workDir` (`tracks/`, `participants/`, `composite.<ext>`,
+ * `thumbnails/`). Rejects with a ProcessingError naming the step that failed.
+ */
+export async function processRecording(
+  job: ProcessingJob,
+  options: ProcessingOptions = {},
+): Promise<ProcessingResult> {
+  validate(job);
+  const { signal } = options;
+  const workDir = resolve(job.workDir);
+  const dirs = {
+    tracks: join(workDir, 'tracks'),
+    participants: join(workDir, 'participants'),
+    thumbnails: join(workDir, 'thumbnails'),
+  };
+  await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
+  const timed = async <T>(
+    step: ProcessingStep,
+    id: string | undefined,
+    run: () => Promise<T>,
+    media: (r: T) => number,
+  ) => {
+    const started = performance.now();
+    const result = await run();
+    options.onStep?.({ step, id, ms: performance.now() - started, mediaSeconds: media(result) });
+    return result;
+  };
+
+  const tracks: ProbedTrack[] = [];
+  for (const track of job.tracks) {
+    tracks.push(
+      await timed(
+        'remux',
+        track.trackId,
+        () => remuxTrack(track, dirs.tracks, signal),
+        (t) => t.duration,
+      ),
+    );
+  }
+  const timeline = computeTimeline(tracks);
+  const plans = planParticipants(tracks);
+
+  const participants: ProducedFile[] = [];
+  for (const plan of plans) {
+    participants.push(
+      await timed(
+        'participant',
+        plan.participantId,
+        () => buildParticipantFile(plan, job, dirs.participants, signal),
+        (f) => f.duration,
+      ),
+    );
+  }
+  const compositePath = join(workDir, `composite.${job.format}`);
+  const composite = await timed(
+    'composite',
+    undefined,
+    () => buildComposite(plans, tracks, timeline, job, compositePath, signal),
+    (f) => f.duration,
+  );
+  const thumbnails = await timed(
+    'thumbnails',
+    undefined,
+    () => buildThumbnails(compositePath, job, dirs.thumbnails, signal),
+    () => composite.duration,
+  );
+  return {
+    participants,
+    composite,
+    thumbnails,
+    timeline: { startedAt: timeline.startedAt, duration: timeline.duration },
+  };
+}
+
+function validate(job: ProcessingJob): void {
+  const problems: string[] = [];
+  const codecs = outputCodecsProblem(job.format, job.videoCodec, job.audioCodec);
+  if (codecs) problems.push(codecs);
+  if (job.tracks.length === 0) problems.push('the recording has no tracks');
+  for (const [name, value] of Object.entries({ width: job.width, height: job.height, fps: job.fps })) {
+    if (!Number.isInteger(value) || value <= 0) problems.push(`${name} must be a positive integer`);
+  }
+  if (job.width % 2 !== 0 || job.height % 2 !== 0) problems.push('width and height must be even');
+  for (const track of job.tracks) {
+    // Ids become file names under workDir.
+    if (!ID_PATTERN.test(track.trackId)) problems.push(`invalid track id ${JSON.stringify(track.trackId)}`);
+    if (!PARTICIPANT_ID_PATTERN.test(track.participantId)) {
+      problems.push(`invalid participant id ${JSON.stringify(track.participantId)}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new ProcessingError(`validate: ${problems.join('; ')}`, {
+      step: 'validate',
+      exitCode: null,
+      stderrTail: '',
+      inputs: job.tracks.map((t) => t.path),
+    });
+  }
+}

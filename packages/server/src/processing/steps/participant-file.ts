@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import { participantArgs } from '../args/participant.js';
+import type { ProcessingJob, ProducedFile } from '../job.js';
+import type { ParticipantPlan, ProbedTrack } from '../plan.js';
+import { runFfmpeg } from '../run-ffmpeg.js';
+import { describeOutput } from './describe-output.js';
+
+/** Writes `<dir>/<participantId>.<format>`: the participant's audio and video, in sync. */
+export async function buildParticipantFile(
+  plan: ParticipantPlan,
+  job: ProcessingJob,
+  dir: string,
+  signal?: AbortSignal,
+): Promise<ProducedFile> {
+  const output = join(dir, `${plan.participantId}.${job.format}`);
+  const source = (t: ProbedTrack | undefined) =>
+    t && { path: t.path, codec: t.codec, offset: (t.track.startedAt - plan.startedAt) / 1000 };
+  const args = participantArgs({
+    audio: source(plan.audio),
+    video: source(plan.video),
+    output,
+    format: job.format,
+    videoCodec: job.videoCodec,
+    audioCodec: job.audioCodec,
+    videoBox: { width: job.width, height: job.height, fps: job.fps },
+  });
+  const inputs = [plan.video?.path, plan.audio?.path].filter((p): p is string => p !== undefined);
+  await runFfmpeg(args, { step: 'participant', inputs, signal });
+  return {
+    ...(await describeOutput(output, job.format, 'participant', signal)),
+    participantId: plan.participantId,
+  };
+}

@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+import { remuxArgs } from '../args/remux.js';
+import { probe } from '../ffprobe.js';
+import { ProcessingError, type ProcessingTrack } from '../job.js';
+import type { ProbedTrack } from '../plan.js';
+import { runFfmpeg } from '../run-ffmpeg.js';
+
+/** Remuxes one raw recorder track into `dir` and probes what came out. */
+export async function remuxTrack(
+  track: ProcessingTrack,
+  dir: string,
+  signal?: AbortSignal,
+): Promise<ProbedTrack> {
+  const output = join(dir, `${track.trackId}.mkv`);
+  const args = remuxArgs(track.path, output, track.kind);
+  await runFfmpeg(args, { step: 'remux', inputs: [track.path], signal });
+  const probed = await probe(output, signal);
+  const stream = probed.streams.find((s) => s.kind === track.kind);
+  if (!stream || !probed.duration) {
+    throw new ProcessingError(`remux: track ${track.trackId} has no playable ${track.kind}`, {
+      step: 'remux',
+      exitCode: 0,
+      stderrTail: '',
+      inputs: [track.path],
+      args,
+    });
+  }
+  return { track, path: output, duration: probed.duration, codec: stream.codec, channels: stream.channels };
+}
