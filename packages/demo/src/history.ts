@@ -5,13 +5,13 @@ import { $, el, seconds, when } from './format.js';
 
 /** Past recordings, listed and deleted with an admin token (a real app keeps that on its server). */
 export class History {
-  #serverUrl: string;
-  #client: Promise<RecordingClient> | undefined;
+  #client: RecordingClient;
   #onOpen: (info: RecordingInfo) => void;
   #onDeleted: (id: string) => void;
 
   constructor(serverUrl: string, onOpen: (info: RecordingInfo) => void, onDeleted: (id: string) => void) {
-    this.#serverUrl = serverUrl;
+    // A token source, not a string: the client asks again if the server ever refuses the token.
+    this.#client = new RecordingClient({ serverUrl, token: () => adminToken(serverUrl) });
     this.#onOpen = onOpen;
     this.#onDeleted = onDeleted;
     $('refresh').addEventListener('click', () => void this.refresh());
@@ -20,9 +20,8 @@ export class History {
   async refresh(): Promise<void> {
     const list = $('recordings');
     try {
-      const client = await this.#adminClient();
-      const { recordings } = await client.listRecordings();
-      list.replaceChildren(...recordings.map((info) => this.#item(client, info)));
+      const recordings = await this.#client.listRecordings();
+      list.replaceChildren(...recordings.map((info) => this.#item(info)));
       if (recordings.length === 0) list.append(el('li', { class: 'muted' }, 'No recordings yet.'));
       list.dataset.state = 'loaded';
     } catch (error) {
@@ -32,14 +31,7 @@ export class History {
     }
   }
 
-  #adminClient(): Promise<RecordingClient> {
-    this.#client ??= adminToken(this.#serverUrl).then(
-      (token) => new RecordingClient({ serverUrl: this.#serverUrl, token }),
-    );
-    return this.#client;
-  }
-
-  #item(client: RecordingClient, info: RecordingInfo): HTMLLIElement {
+  #item(info: RecordingInfo): HTMLLIElement {
     const open = el('button', { type: 'button', class: 'small', 'data-testid': `open-${info.id}` }, 'Show');
     open.disabled = info.status !== 'completed';
     open.addEventListener('click', () => this.#onOpen(info));
@@ -51,7 +43,7 @@ export class History {
     remove.addEventListener('click', async () => {
       remove.disabled = true;
       try {
-        await client.deleteRecording(info.id);
+        await this.#client.deleteRecording(info.id);
         this.#onDeleted(info.id);
       } catch (error) {
         console.error('delete failed', error);

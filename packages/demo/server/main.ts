@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { ConfigError, createApp, loadConfig, mintToken } from '@callrec/server';
+import { serve } from './node-serve.js';
+
+/**
+ * The demo's backend: the callrec server (local disk storage) plus the two routes an app's own
+ * backend would provide. Anyone who can reach it gets tokens, the admin one included: local use only.
+ */
+const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+const TOKEN_TTL_SECONDS = 2 * 60 * 60;
+const ROOM_ID = 'demo-room';
+
+const env: Record<string, string | undefined> = { RECORDING_DEV: '1', ...process.env };
+env.RECORDING_OUTPUT_DIR ||= resolve(REPO_ROOT, 'recordings');
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig(env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+const secret = config.tokenSecret;
+
+const devSecret = config.usingDevSecret
+  ? '\n   Tokens are signed with the public development secret (RECORDING_DEV=1).'
+  : '';
+console.warn(
+  `\n⚠  callrec DEMO backend: for local use only.\n` +
+    `   POST /demo/session and GET /demo/admin-token hand out tokens (the admin one too) to anyone\n` +
+    `   who can reach http://${config.host}:${config.port}.${devSecret}\n`,
+);
+
+const callrec = await createApp({ config });
+
+callrec.app.post('/demo/session', (c) => {
+  // Sortable by time, unguessable, and inside ID_PATTERN (base64url uses only A-Z a-z 0-9 - _).
+  const recordingId = `rec-${Date.now().toString(36)}-${randomBytes(6).toString('base64url')}`;
+  const token = mintToken(secret, { sub: recordingId, scope: 'recording', ttlSeconds: TOKEN_TTL_SECONDS });
+  return c.json({ recordingId, roomId: ROOM_ID, token }, 201);
+});
+
+callrec.app.get('/demo/admin-token', (c) =>
+  c.json({ token: mintToken(secret, { sub: '*', scope: 'admin', ttlSeconds: TOKEN_TTL_SECONDS }) }),
+);
+
+const server = serve({ fetch: callrec.app.fetch, port: config.port, hostname: config.host }, (info) => {
+  console.log(
+    `callrec demo backend on http://${info.address}:${info.port}; recordings in ${config.outputDir}`,
+  );
+});
+
+let stopping = false;
+function stop(signal: string): void {
+  if (stopping) process.exit(1);
+  stopping = true;
+  console.log(`callrec demo: ${signal}, shutting down`);
+  server.close();
+  callrec.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error('callrec demo: shutdown failed', error);
+      process.exit(1);
+    },
+  );
+}
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));
