@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { StorageError } from '../storage/storage-error.js';
 
 /** Maps anything thrown by a handler to `{ error: { code, message, details? } }`. */
 export function errorHandler(logger: Logger) {
@@ -11,6 +12,11 @@ export function errorHandler(logger: Logger) {
     if (err instanceof ApiError) return send(c, err.status, err.code, err.message, err.details);
     if (err instanceof HTTPException && err.status < 500) {
       return send(c, err.status, 'bad_request', err.message || 'Bad request');
+    }
+    if (err instanceof StorageError) {
+      // The full message (bucket, operation, hint) is for the operator's log, not for browsers.
+      logger.error(`callrec: ${c.req.method} ${c.req.path}: ${err.message}`);
+      return send(c, 502, 'storage_unavailable', `Storage failed during ${err.operation} (${err.code})`);
     }
     logger.error(`callrec: ${c.req.method} ${c.req.path} failed`, err);
     return send(c, 500, 'internal_error', 'The server failed to handle this request');
