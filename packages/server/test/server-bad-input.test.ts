@@ -8,6 +8,7 @@ import {
   removeDir,
   snapshot,
   startServer,
+  type TestResponse,
   type TestServer,
   tokenFor,
 } from './support/server-app.js';
@@ -25,7 +26,7 @@ async function call(method: string, path: string, token?: string, json?: unknown
   return server.request(method, path, { token, json });
 }
 
-async function expectError(res: Response, status: number, code: string) {
+async function expectError(res: TestResponse, status: number, code: string) {
   const body = await res.json();
   expect({ status: res.status, code: body.error?.code }).toEqual({ status, code });
   expect(typeof body.error.message).toBe('string');

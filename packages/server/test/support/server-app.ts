@@ -22,6 +22,10 @@ export class MemoryLogger implements Logger {
   }
 }
 
+/** Test code reads many response shapes; `any` from json() keeps the assertions short. */
+// biome-ignore lint/suspicious/noExplicitAny: test-only convenience
+export type TestResponse = Omit<Response, 'json'> & { json(): Promise<any> };
+
 export interface TestServer {
   callrec: CallrecApp;
   dir: string;
@@ -30,8 +34,8 @@ export interface TestServer {
   request(
     method: string,
     path: string,
-    init?: { token?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> },
-  ): Promise<Response>;
+    init?: { token?: string; json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> },
+  ): Promise<TestResponse>;
   close(): Promise<void>;
 }
 
@@ -65,7 +69,7 @@ export async function startServer(
         body = typeof init.json === 'string' ? init.json : JSON.stringify(init.json);
         headers['content-type'] ??= 'application/json';
       }
-      return Promise.resolve(callrec.app.request(path, { method, headers, body }));
+      return Promise.resolve(callrec.app.request(path, { method, headers, body })) as Promise<TestResponse>;
     },
     close: () => callrec.close(),
   };

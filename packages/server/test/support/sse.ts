@@ -6,7 +6,7 @@ export interface SseMessage {
 
 /** Reads Server-Sent Events from a streaming response until `until` holds, then cancels the stream. */
 export async function readEvents(
-  res: Response,
+  res: Pick<Response, 'body' | 'status'>,
   until: (messages: SseMessage[]) => boolean,
   timeoutMs = 5000,
 ): Promise<SseMessage[]> {
@@ -32,7 +32,7 @@ export async function readEvents(
             .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]),
         );
         if (fields.event)
-          messages.push({ event: fields.event, id: fields.id, data: JSON.parse(fields.data) });
+          messages.push({ event: fields.event, id: fields.id ?? '', data: JSON.parse(fields.data ?? '') });
         end = buffer.indexOf('\n\n');
       }
     }
