@@ -15,9 +15,11 @@ mkdir -p .tmp
 rm -f .tmp/vitest.json .tmp/playwright.json
 
 log "starting a throwaway S3 server (Ceph RGW on 127.0.0.1)"
-S3_DIR=$(mktemp -d)/s3
-trap 'scripts/s3-server.sh stop "$S3_DIR" >/dev/null 2>&1 || true' EXIT
-eval "$(scripts/s3-server.sh start "$S3_DIR")"
+# A server that was already running (a developer's) is reused and left running.
+if ! scripts/s3-server.sh status >/dev/null 2>&1; then
+  trap 'scripts/s3-server.sh stop >/dev/null 2>&1 || true' EXIT
+fi
+eval "$(scripts/s3-server.sh start)"
 
 failed=()
 log "lint and type check"
