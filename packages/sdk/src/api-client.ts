@@ -15,6 +15,7 @@ import {
   type StopRecordingRequest,
   type TrackInfo,
 } from './protocol.js';
+import type { ChunkResponse } from './resumable-upload.js';
 import { type RetryOptions, withRetry } from './retry.js';
 
 /** A token, or a function that fetches a fresh one from the app's backend. */
@@ -170,6 +171,36 @@ export class RecordingClient {
       );
     }
     return etag;
+  }
+
+  /**
+   * One PUT to a resumable upload session (GCS), without retries: the upload loop owns them,
+   * because after a failure it must ask the session how far it got. Resolves for 308 (more
+   * expected, `Range` says how much is held) and 200/201 (finalized); throws otherwise.
+   */
+  async putChunk(url: string, body: Blob | undefined, contentRange: string): Promise<ChunkResponse> {
+    // A 308 without `Location` is handed back by fetch as is, not followed.
+    const response = await this.#send(
+      url,
+      { method: 'PUT', headers: { 'Content-Range': contentRange }, body: body ?? null },
+      this.#uploadTimeoutMs,
+    );
+    if (response.status !== 308 && response.status !== 200 && response.status !== 201) {
+      throw await errorFromResponse(response);
+    }
+    try {
+      // The body is the object's metadata (or empty); drain it so the connection is reused.
+      await response.arrayBuffer();
+    } catch (error) {
+      throw new RecordingApiError(0, 'network_error', `PUT ${stripQuery(url)}: the response was cut off`, {
+        cause: error,
+      });
+    }
+    return {
+      status: response.status,
+      range: response.headers.get('Range'),
+      etag: response.headers.get('ETag'),
+    };
   }
 
   // ---- plumbing -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import { createUploadSink, type UploadSink } from './upload-sink.js';
 /** The server calls one track's upload needs. */
 export type TrackUploadApi = Pick<
   RecordingClient,
-  'registerTrack' | 'signParts' | 'putPart' | 'completeTrack' | 'failTrack'
+  'registerTrack' | 'signParts' | 'putPart' | 'putChunk' | 'completeTrack' | 'failTrack'
 >;
 
 export interface TrackUploadStats {
@@ -167,6 +167,7 @@ export class TrackUpload {
       this.#sink = createUploadSink(upload, {
         signParts: (partNumbers) => this.#api.signParts(recordingId, trackId, partNumbers),
         putPart: (part, body) => this.#api.putPart(part, body),
+        putChunk: (url, body, contentRange) => this.#api.putChunk(url, body, contentRange),
         partsInFlight: this.#options.partsInFlight,
         signBatchSize: this.#options.signBatchSize,
         retry: this.#options.retry,

@@ -1,6 +1,7 @@
 import { RecorderError } from './errors.js';
 import { MultipartUpload, type MultipartUploadOptions } from './multipart-upload.js';
 import type { CompletedPart, UploadTarget } from './protocol.js';
+import { ResumableUpload, type ResumableUploadOptions } from './resumable-upload.js';
 
 /** Where one track's bytes go, in order; one implementation per `UploadTarget` shape. */
 export interface UploadSink {
@@ -11,7 +12,8 @@ export interface UploadSink {
   abort(reason: unknown): void;
 }
 
-export type UploadSinkDeps = Omit<MultipartUploadOptions, 'partSize' | 'maxParts'>;
+export type UploadSinkDeps = Omit<MultipartUploadOptions, 'partSize' | 'maxParts'> &
+  Pick<ResumableUploadOptions, 'putChunk'>;
 
 export function createUploadSink(target: UploadTarget, deps: UploadSinkDeps): UploadSink {
   switch (target.type) {
@@ -24,10 +26,15 @@ export function createUploadSink(target: UploadTarget, deps: UploadSinkDeps): Up
       }
       return new MultipartUpload({ ...deps, partSize: target.partSize, maxParts: target.maxParts });
     case 'resumable':
-      throw new RecorderError(
-        'unsupported_upload_target',
-        'the server offers a resumable (GCS) upload, which this SDK version does not implement yet',
-      );
+      return new ResumableUpload({
+        url: target.url,
+        chunkSize: target.chunkSize,
+        chunkMultiple: target.chunkMultiple,
+        putChunk: deps.putChunk,
+        retry: deps.retry,
+        onPartUploaded: deps.onPartUploaded,
+        onError: deps.onError,
+      });
     default:
       throw new RecorderError(
         'unsupported_upload_target',

@@ -16,6 +16,8 @@ export class FakeServer {
   minPartSize = 5;
   maxParts = 100;
   uploadType: 'multipart' | 'resumable' = 'multipart';
+  /** The resumable target offered; its session URL is not served here (see fake-gcs-session.ts). */
+  resumableTarget = { type: 'resumable', url: 'http://storage.test/session', chunkSize: 8, chunkMultiple: 4 };
   /** How long a PUT takes, so concurrency can be observed. */
   putDelayMs = 0;
   /** Answers for the next PUTs of a part number, used up in order before a PUT succeeds. */
@@ -54,7 +56,7 @@ export class FakeServer {
               minPartSize: this.minPartSize,
               maxParts: this.maxParts,
             }
-          : { type: 'resumable', url: 'http://storage.test/session', chunkSize: 8, chunkMultiple: 4 };
+          : this.resumableTarget;
       return json(201, { track: this.#info(trackId as string, 'recording'), upload });
     }
     if (method === 'POST' && action === '/parts') {

@@ -162,13 +162,14 @@ describe('TrackUpload (multipart)', () => {
     expect(server.failBodies).toEqual([]);
   });
 
-  it('refuses the resumable target clearly, and reports it to the server', async () => {
+  it('refuses a resumable target whose chunk size breaks its own multiple, and reports it', async () => {
     const server = new FakeServer();
     server.uploadType = 'resumable';
+    server.resumableTarget.chunkSize = 6;
     const { upload } = setup(server);
     upload.begin(1);
-    await expect(upload.finish(2)).rejects.toMatchObject({ code: 'unsupported_upload_target' });
-    expect(server.failBodies).toEqual([expect.objectContaining({ code: 'unsupported_upload_target' })]);
+    await expect(upload.finish(2)).rejects.toMatchObject({ code: 'invalid_upload_target' });
+    expect(server.failBodies).toEqual([expect.objectContaining({ code: 'invalid_upload_target' })]);
   });
 
   it('fails a track that produced no bytes, and one whose recorder never started', async () => {
