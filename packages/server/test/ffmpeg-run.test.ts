@@ -2,10 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lastVideoFrameTime, probe } from '../src/processing/ffprobe.js';
+import { largestKeyframeSize, lastVideoFrameTime, probe } from '../src/processing/ffprobe.js';
 import { ProcessingError } from '../src/processing/job.js';
 import { runFfmpeg, runTool } from '../src/processing/run-ffmpeg.js';
 import { StderrTail } from '../src/processing/stderr-tail.js';
+import { makeResizingVideoTrack } from './fixtures/make-fixtures.js';
 
 describe('StderrTail', () => {
   it('keeps only the last bytes, from a line boundary', () => {
@@ -127,6 +128,21 @@ describe('probe', () => {
     });
     expect(probed.streams.find((s) => s.kind === 'audio')).toMatchObject({ codec: 'opus', channels: 1 });
     expect(await lastVideoFrameTime(file, probed.duration)).toBeCloseTo(1.9, 1);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('largestKeyframeSize', () => {
+  it('finds the size video grows to, which the header does not show', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'callrec-size-'));
+    const file = join(dir, 'remote.webm');
+    await makeResizingVideoTrack(file, [
+      { seconds: 1, width: 320, height: 180 },
+      { seconds: 1, width: 640, height: 360 },
+    ]);
+    const probed = await probe(file);
+    expect(probed.streams[0]).toMatchObject({ width: 320, height: 180 });
+    expect(await largestKeyframeSize(file)).toEqual({ width: 640, height: 360 });
     await rm(dir, { recursive: true, force: true });
   });
 });

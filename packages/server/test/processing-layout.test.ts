@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Cell, gridLayout } from '../src/processing/layout.js';
+import { type Cell, fitWithin, gridLayout } from '../src/processing/layout.js';
 
 const overlaps = (a: Cell, b: Cell) =>
   a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
@@ -56,4 +56,19 @@ describe('gridLayout', () => {
       }
     },
   );
+});
+
+describe('fitWithin', () => {
+  const box = { width: 1280, height: 720 };
+
+  it('keeps a frame that fits, never upscaling', () => {
+    expect(fitWithin({ width: 640, height: 360 }, box)).toEqual({ width: 640, height: 360 });
+    expect(fitWithin({ width: 1280, height: 720 }, box)).toEqual(box);
+  });
+
+  it('scales a larger frame down keeping its aspect ratio, to even sizes', () => {
+    expect(fitWithin({ width: 1920, height: 1080 }, box)).toEqual(box);
+    expect(fitWithin({ width: 1080, height: 1920 }, box)).toEqual({ width: 404, height: 720 });
+    expect(fitWithin({ width: 641, height: 361 }, box)).toEqual({ width: 640, height: 360 });
+  });
 });

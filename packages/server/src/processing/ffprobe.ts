@@ -119,3 +119,31 @@ export async function lastVideoFrameTime(
   }
   return last;
 }
+
+/**
+ * The largest frame size in a video track. WebRTC video grows mid-file (270p → 720p) while the
+ * header keeps the first size; codecs change size only at keyframes (VP9 aside, which rarely
+ * does in practice), so decoding keyframes alone finds it cheaply.
+ */
+export async function largestKeyframeSize(
+  path: string,
+  signal?: AbortSignal,
+): Promise<{ width: number; height: number } | undefined> {
+  const args = [
+    ...['-v', 'error', '-select_streams', 'v:0', '-skip_frame', 'nokey'],
+    ...['-show_entries', 'frame=width,height', '-of', 'csv=p=0', path],
+  ];
+  const stdout = await runTool('ffprobe', args, {
+    step: 'probe',
+    inputs: [path],
+    signal,
+    captureStdout: true,
+  });
+  let largest: { width: number; height: number } | undefined;
+  for (const line of stdout.split('\n')) {
+    const [width, height] = line.split(',').map((v) => Number.parseInt(v, 10));
+    if (!width || !height) continue;
+    if (!largest || width * height > largest.width * largest.height) largest = { width, height };
+  }
+  return largest;
+}

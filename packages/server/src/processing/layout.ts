@@ -40,3 +40,18 @@ export function gridLayout(count: number, width: number, height: number): GridLa
   }
   return { cols, rows, cells };
 }
+
+/**
+ * The even-sized box a frame of `size` gets when it must fit in `limit`: unchanged when it fits,
+ * scaled down keeping its aspect ratio otherwise. Never scaled up.
+ */
+export function fitWithin(
+  size: { width: number; height: number },
+  limit: { width: number; height: number },
+): { width: number; height: number } {
+  const factor = Math.min(1, limit.width / size.width, limit.height / size.height);
+  return {
+    width: Math.max(2, even(size.width * factor)),
+    height: Math.max(2, even(size.height * factor)),
+  };
+}

@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { participantArgs } from '../args/participant.js';
+import { canCopy } from '../codecs.js';
+import { largestKeyframeSize } from '../ffprobe.js';
 import type { ProcessingJob, ProducedFile } from '../job.js';
+import { fitWithin } from '../layout.js';
 import type { ParticipantPlan, ProbedTrack } from '../plan.js';
 import { runFfmpeg } from '../run-ffmpeg.js';
 import { describeOutput } from './describe-output.js';
@@ -22,7 +25,7 @@ export async function buildParticipantFile(
     format: job.format,
     videoCodec: job.videoCodec,
     audioCodec: job.audioCodec,
-    videoBox: { width: job.width, height: job.height, fps: job.fps },
+    videoBox: { ...(await videoBox(plan.video, job, signal)), fps: job.fps },
   });
   const inputs = [plan.video?.path, plan.audio?.path].filter((p): p is string => p !== undefined);
   await runFfmpeg(args, { step: 'participant', inputs, signal });
@@ -30,4 +33,20 @@ export async function buildParticipantFile(
     ...(await describeOutput(output, job.format, 'participant', signal)),
     participantId: plan.participantId,
   };
+}
+
+/**
+ * Frame size for a transcoded participant video: its largest frame, capped at the composite size.
+ * Not the header's size, which is the smallest for WebRTC video that ramps up, and not the
+ * composite size, which would upscale a 360p camera at several times the encoding cost.
+ */
+async function videoBox(
+  video: ProbedTrack | undefined,
+  job: ProcessingJob,
+  signal?: AbortSignal,
+): Promise<{ width: number; height: number }> {
+  const limit = { width: job.width, height: job.height };
+  if (!video || canCopy(video.codec, job.format, job.videoCodec)) return limit;
+  const largest = await largestKeyframeSize(video.path, signal);
+  return largest ? fitWithin(largest, limit) : limit;
 }
