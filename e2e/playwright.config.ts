@@ -11,6 +11,7 @@ import {
 } from './env.js';
 
 const recordingOutputDir = outputDir();
+const PART_SIZE = 64 * 1024;
 
 export default defineConfig({
   testDir: '.',
@@ -21,7 +22,8 @@ export default defineConfig({
   workers: 1,
   fullyParallel: false,
   retries: 0,
-  timeout: 180_000,
+  // Processing shares 2 cores with the browser; under load it takes minutes, not seconds.
+  timeout: 360_000,
   expect: { timeout: 20_000 },
   reporter: [['list']],
   use: {
@@ -51,16 +53,25 @@ export default defineConfig({
       command: 'node_modules/.bin/tsx packages/demo/server/main.ts',
       cwd: REPO_ROOT,
       url: `${SERVER_URL}/healthz`,
-      env: { PORT: String(SERVER_PORT), HOST: '127.0.0.1', RECORDING_OUTPUT_DIR: recordingOutputDir },
+      env: {
+        PORT: String(SERVER_PORT),
+        HOST: '127.0.0.1',
+        RECORDING_OUTPUT_DIR: recordingOutputDir,
+        // 64 KiB parts: every track (audio too, ~16 KB/s) uploads several parts while the call runs.
+        RECORDING_PART_SIZE: String(PART_SIZE),
+        RECORDING_MIN_PART_SIZE: String(PART_SIZE),
+      },
       reuseExistingServer: false,
       timeout: 60_000,
       stdout: 'pipe',
+      // SIGTERM lets the server flush its state files before it exits.
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
     },
     {
       command: `node_modules/.bin/vite --port ${PAGE_PORT}`,
       cwd: `${REPO_ROOT}/packages/demo`,
       url: PAGE_URL,
-      env: { VITE_CALLREC_SERVER: SERVER_URL },
+      env: { VITE_CALLREC_SERVER: SERVER_URL, DEMO_HMR: '0' },
       reuseExistingServer: false,
       timeout: 60_000,
     },

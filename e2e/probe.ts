@@ -32,3 +32,22 @@ export async function decodeErrors(path: string): Promise<string> {
   const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-']);
   return stderr.trim();
 }
+
+/** Loudest sample of the first audio stream, in dBFS (-91 for digital silence). */
+export async function maxVolume(path: string): Promise<number> {
+  const { stderr } = await run('ffmpeg', [
+    '-hide_banner',
+    '-i',
+    path,
+    '-map',
+    '0:a:0',
+    '-af',
+    'volumedetect',
+    '-f',
+    'null',
+    '-',
+  ]);
+  const match = /max_volume: (-?[\d.]+) dB/.exec(stderr);
+  if (!match?.[1]) throw new Error(`volumedetect printed no max_volume for ${path}`);
+  return Number(match[1]);
+}

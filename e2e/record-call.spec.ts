@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import type { RecordingInfo } from '../packages/sdk/src/protocol.js';
 import { outputDir, SERVER_URL } from './env.js';
-import { countStreams, decodeErrors, probe } from './probe.js';
+import { countStreams, decodeErrors, maxVolume, probe } from './probe.js';
 
 const RECORD_MS = 11_000;
 const TRACKS = ['local-audio', 'local-video', 'remote-audio', 'remote-video'];
 
 test('records a two-party call, produces the outputs, and deletes every trace of it', async ({ page }) => {
   const root = outputDir();
+  const t0 = Date.now();
+  const lap = (what: string) => console.log(`[e2e] +${((Date.now() - t0) / 1000).toFixed(1)} s ${what}`);
   page.on('console', (msg) => msg.type() === 'error' && console.log(`[page error] ${msg.text()}`));
   page.on('pageerror', (error) => console.log(`[page exception] ${error.message}`));
   const status = page.getByTestId('status');
@@ -18,6 +20,7 @@ test('records a two-party call, produces the outputs, and deletes every trace of
   await expect(status).toHaveAttribute('data-state', 'idle', { timeout: 60_000 });
   expect(await videoSize(page, 'local-video')).toEqual({ width: 640, height: 360 });
 
+  lap('call running');
   await page.getByTestId('record').click();
   await expect(status).toHaveAttribute('data-state', 'recording');
   const clickedRecord = Date.now();
@@ -31,11 +34,14 @@ test('records a two-party call, produces the outputs, and deletes every trace of
       .poll(async () => Number(await uploaded.getAttribute('data-value')), { timeout: 30_000 })
       .toBeGreaterThan(0);
   }
+  lap('every track uploading');
   await page.waitForTimeout(Math.max(0, RECORD_MS - (Date.now() - clickedRecord)));
   await page.getByTestId('stop').click();
   const clickedStop = Date.now();
+  lap('stop clicked');
 
-  await expect(status).toHaveAttribute('data-state', 'completed', { timeout: 150_000 });
+  await expect(status).toHaveAttribute('data-state', 'completed', { timeout: 240_000 });
+  lap('completed');
   const events = page.getByTestId('event-log');
   for (const name of [
     'recordingStarted',
@@ -66,6 +72,8 @@ test('records a two-party call, produces the outputs, and deletes every trace of
     const media = await probe(output.location);
     expect(countStreams(media, 'audio'), `${participantId} audio streams`).toBe(1);
     expect(countStreams(media, 'video'), `${participantId} video streams`).toBe(1);
+    // A remote audio track that nothing plays records silence (see PLATFORM.md); both tones are loud.
+    expect(await maxVolume(output.location), `${participantId} loudest sample, dBFS`).toBeGreaterThan(-30);
     const recorded = span(info.tracks.filter((t) => t.participantId === participantId));
     expect(
       Math.abs(media.duration - recorded),
@@ -93,6 +101,7 @@ test('records a two-party call, produces the outputs, and deletes every trace of
     expect(await decodeErrors(path), `decoding ${thumbnail.key}`).toBe('');
   }
 
+  lap('files on disk verified');
   // What a person sees: playable players and loaded thumbnails.
   for (const player of ['composite-player', 'participant-player-local', 'participant-player-remote']) {
     const video = page.getByTestId(player);
@@ -106,6 +115,7 @@ test('records a two-party call, produces the outputs, and deletes every trace of
   }
   await page.screenshot({ path: test.info().outputPath('completed.png'), fullPage: true });
 
+  lap('page verified');
   // Delete through the page's list; then nothing of the recording may remain on disk.
   const item = page.getByTestId(`recording-${recordingId}`);
   await expect(item).toHaveAttribute('data-status', 'completed');
@@ -116,6 +126,7 @@ test('records a two-party call, produces the outputs, and deletes every trace of
   expect(existsSync(join(root, recordingId))).toBe(false);
   expect(existsSync(join(root, '.state', `${recordingId}.json`))).toBe(false);
   expect(readdirSync(root, { recursive: true }).filter((p) => String(p).includes(recordingId))).toEqual([]);
+  lap('deleted');
 });
 
 async function videoSize(page: Page, testId: string) {

@@ -14,10 +14,13 @@ export function showResult(info: RecordingInfo): void {
       const composite = output.kind === 'composite';
       const name = composite ? 'Composite' : `Participant: ${output.participantId}`;
       const testId = composite ? 'composite-player' : `participant-player-${output.participantId}`;
+      const still = info.thumbnails.find((t) => t.position === 25);
+      const poster: Record<string, string> = composite && still ? { poster: still.url } : {};
       return el(
         'figure',
         { class: composite ? 'composite' : '' },
-        el('video', { 'data-testid': testId, src: output.url, controls: '', preload: 'metadata' }),
+        // 'auto', not 'metadata': Chromium paints no frame until it has buffered some media.
+        el('video', { 'data-testid': testId, src: output.url, controls: '', preload: 'auto', ...poster }),
         el(
           'figcaption',
           {},
