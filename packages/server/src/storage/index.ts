@@ -1,6 +1,7 @@
 import type { StorageProviderName } from '@callrec/sdk/protocol';
 import { UrlSigner } from '../auth/signed-url.js';
 import type { ServerConfig } from '../config.js';
+import { createGcsStorage } from './gcs-store.js';
 import { LocalStore } from './local-store.js';
 import { createS3Storage } from './s3-store.js';
 import type { RecordingStorage } from './storage.js';
@@ -25,6 +26,7 @@ const factories: Partial<Record<StorageProviderName, StorageFactory>> = {
       maxPartSize: config.maxPartSize,
     }),
   aws: createS3Storage,
+  gcp: createGcsStorage,
 };
 
 export async function createStorage(config: ServerConfig, signer = new UrlSigner(config.tokenSecret)) {
@@ -34,6 +36,7 @@ export async function createStorage(config: ServerConfig, signer = new UrlSigner
   return factory(config, signer);
 }
 
+export { GcsStore } from './gcs-store.js';
 export { LocalStore } from './local-store.js';
 export { S3Store } from './s3-store.js';
 export type { CreatedUpload, RecordingStorage, SignedPartUrl, StoredPart } from './storage.js';
