@@ -33,6 +33,13 @@ export class RecordingEvents {
     return () => this.#any.delete(listener);
   }
 
+  /** Listeners currently attached (all names plus onAny); open event streams count one each. */
+  listenerCount(): number {
+    let count = this.#any.size;
+    for (const set of this.#listeners.values()) count += set.size;
+    return count;
+  }
+
   emit(event: StoredEvent): void {
     for (const listener of this.#listeners.get(event.name) ?? []) {
       this.#call(() => listener(event.data, event), event);
