@@ -67,8 +67,9 @@ async function record(active: SimulatedCall): Promise<void> {
   recorder = new CallRecorder({ serverUrl, token: session.token });
   watch(recorder);
   await recorder.start({ roomId: session.roomId });
-  for (const track of active.local.getTracks())
+  for (const track of active.local.getTracks()) {
     recorder.addTrack(track, { participantId: 'local', displayName: 'You' });
+  }
   for (const track of active.remote.getTracks()) {
     recorder.addTrack(track, { participantId: 'remote', displayName: 'Remote guest' });
   }
@@ -78,6 +79,7 @@ async function record(active: SimulatedCall): Promise<void> {
   }, 250);
   setStatus('recording', 'Recording');
   stopButton.disabled = false;
+  await history.refresh();
 }
 
 async function stop(rec: CallRecorder): Promise<void> {
