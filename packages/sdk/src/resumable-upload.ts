@@ -143,7 +143,17 @@ export class ResumableUpload implements UploadSink {
         const body = blob && committed < end ? blob.slice(committed - start) : undefined;
         const range =
           committed < end ? `bytes ${committed}-${end - 1}/${final ? end : '*'}` : `bytes */${end}`;
-        await this.#put(body, range, final);
+        try {
+          await this.#put(body, range, final);
+        } catch (error) {
+          // Chromium silently replays a PUT whose keep-alive connection was reset, so storage can
+          // get the same bytes twice and refuse the replay (400). If storage holds more than we
+          // thought, the first copy arrived: carry on from there.
+          if (!(body && error instanceof RecordingApiError && error.status === 400)) throw error;
+          await this.#put(undefined, `bytes */${final ? end : '*'}`, final);
+          if (this.#finalized || this.#committed > committed) continue;
+          throw error;
+        }
         if (!this.#finalized && this.#committed === committed) {
           this.#uncertain = true;
           // Retried with backoff; a browser that cannot read `Range` would see this every time.

@@ -7,7 +7,9 @@ export type ChunkFault =
   /** Storage answers 503 and keeps nothing. */
   | 'unavailable'
   /** Storage keeps only the first `multiple` bytes and answers 308 (Google allows this). */
-  | 'partial';
+  | 'partial'
+  /** The bytes arrive twice (a browser replayed the request): kept once, the replay refused. */
+  | 'replayed';
 
 export interface SessionRequest {
   contentRange: string;
@@ -74,6 +76,7 @@ export class FakeGcsSession {
     const kept = fault === 'partial' && !final ? body.slice(0, this.multiple) : body;
     this.#stored.push(kept);
     this.#committed += kept.length;
+    if (fault === 'replayed') return text(400, `expected the chunk at byte ${this.#committed}`);
     return final && kept.length === body.length ? this.#finalize(this.#committed) : this.#incomplete();
   }
 

@@ -101,6 +101,19 @@ describe('ResumableUpload', () => {
     ]);
   });
 
+  it('carries on when storage refuses a replay of bytes it already committed', async () => {
+    const { session, sink, errors } = setup({ faults: ['replayed'] });
+    const sent = push(sink, [12]);
+    await sink.finish();
+    expect(session.bytes()).toEqual(sent);
+    expect(session.requests.map((r) => [r.contentRange, r.status])).toEqual([
+      ['bytes 0-7/*', 400],
+      ['bytes */*', 308],
+      ['bytes 8-11/12', 200],
+    ]);
+    expect(errors).toEqual([]);
+  });
+
   it('resumes a dropped final chunk by asking with the total, which finalizes', async () => {
     const { session, sink } = setup({ faults: ['drop-response'] });
     const sent = push(sink, [5]);
@@ -112,12 +125,16 @@ describe('ResumableUpload', () => {
     ]);
   });
 
-  it('fails once, without retrying, when storage refuses a chunk that is not a multiple', async () => {
+  it('fails once, without retrying the chunk, when storage refuses a chunk that is not a multiple', async () => {
     // The server promised 4-byte multiples, but storage wants 8: its 400 is final.
     const { session, sink, errors } = setup({ multiple: 8, chunkSize: 12 });
     push(sink, [30]);
     await expect(sink.finish()).rejects.toMatchObject({ status: 400, code: 'http_400' });
-    expect(session.requests).toEqual([{ contentRange: 'bytes 0-11/*', bytes: 12, status: 400 }]);
+    // One status query checks that the 400 was not a replay of bytes already stored.
+    expect(session.requests).toEqual([
+      { contentRange: 'bytes 0-11/*', bytes: 12, status: 400 },
+      { contentRange: 'bytes */*', bytes: 0, status: 308 },
+    ]);
     expect(errors).toHaveLength(1);
   });
 
