@@ -17,7 +17,8 @@ import {
 const A = 'rec-a';
 const B = 'rec-b';
 const MISSING = 'rec-missing';
-let clock = Date.now();
+/** Shifts the server clock; tokens are minted on the real clock, so the server clock must follow it. */
+let skew = 0;
 let server: TestServer;
 let bSnapshot: Record<string, string>;
 let partUrl: string;
@@ -33,7 +34,7 @@ async function expectError(res: TestResponse, status: number, code: string) {
 }
 
 beforeAll(async () => {
-  server = await startServer({ now: () => clock });
+  server = await startServer({ now: () => Date.now() + skew });
   for (const id of [A, B]) {
     await call('POST', '/v1/recordings', tokenFor(id), { roomId: 'room' });
     await call('PUT', `/v1/recordings/${id}/tracks/t1`, tokenFor(id), registerBody());
@@ -47,7 +48,7 @@ beforeAll(async () => {
   await call('POST', `/v1/recordings/${B}/tracks/t1/complete`, tokenFor(B), {
     parts,
     bytes: 2000,
-    endedAt: clock,
+    endedAt: Date.now(),
   });
   const signA = await (
     await call('POST', `/v1/recordings/${A}/tracks/t1/parts`, tokenFor(A), { partNumbers: [1] })
@@ -162,17 +163,24 @@ describe.each(Object.entries(endpoints))('%s', (_name, endpoint) => {
     }
   });
 
-  it.runIf(endpoint.bad)('answers 400 invalid_body for malformed bodies', async () => {
-    for (const bad of endpoint.bad ?? []) {
-      await expectError(await call(endpoint.method, endpoint.path(A), tokenFor(A), bad), 400, 'invalid_body');
-    }
-    const huge = JSON.stringify({ pad: 'x'.repeat(1024 * 1024 + 1) });
-    await expectError(
-      await call(endpoint.method, endpoint.path(A), tokenFor(A), huge),
-      413,
-      'body_too_large',
-    );
-  });
+  // GET and DELETE routes take no body.
+  if (endpoint.bad) {
+    it('answers 400 invalid_body for malformed bodies', async () => {
+      for (const bad of endpoint.bad ?? []) {
+        await expectError(
+          await call(endpoint.method, endpoint.path(A), tokenFor(A), bad),
+          400,
+          'invalid_body',
+        );
+      }
+      const huge = JSON.stringify({ pad: 'x'.repeat(1024 * 1024 + 1) });
+      await expectError(
+        await call(endpoint.method, endpoint.path(A), tokenFor(A), huge),
+        413,
+        'body_too_large',
+      );
+    });
+  }
 });
 
 describe('track-level and admin routes', () => {
@@ -320,11 +328,11 @@ describe('upload and file URLs', () => {
   });
 
   it('refuses an expired upload URL with 403 url_expired', async () => {
-    clock += 901_000;
+    skew += 901_000;
     try {
       await expectError(await server.request('PUT', partUrl, { body: partBytes(1, 10) }), 403, 'url_expired');
     } finally {
-      clock -= 901_000;
+      skew -= 901_000;
     }
   });
 });

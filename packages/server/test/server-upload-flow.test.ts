@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RegisterTrackResponse, SignPartsResponse, TrackInfo } from '@callrec/sdk/protocol';
+import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   md5,
@@ -167,5 +168,40 @@ describe('local multipart upload over HTTP', () => {
     const head = await server.request('HEAD', url);
     expect(head.status).toBe(200);
     expect(head.headers.get('content-length')).toBe('2000');
+  });
+
+  it('works when an embedder mounts the app under a base path', async () => {
+    const mounted = await startServer({ env: { RECORDING_PUBLIC_URL: 'http://callrec.test/base' } });
+    try {
+      const parent = new Hono().route('/base', mounted.callrec.app);
+      const call = (method: string, url: string, init: { json?: unknown; body?: Uint8Array } = {}) =>
+        parent.request(url.startsWith('http') ? url : `/base${url}`, {
+          method,
+          headers: { authorization: `Bearer ${tokenFor('rec-m')}` },
+          body: init.json === undefined ? init.body : JSON.stringify(init.json),
+        });
+      expect((await call('POST', '/v1/recordings', { json: { roomId: 'r' } })).status).toBe(201);
+      await call('PUT', '/v1/recordings/rec-m/tracks/t1', { json: registerBody() });
+      const signed = await (
+        await call('POST', '/v1/recordings/rec-m/tracks/t1/parts', { json: { partNumbers: [1] } })
+      ).json();
+      const url: string = (signed as SignPartsResponse).parts[0]?.url ?? '';
+      expect(url.startsWith('http://callrec.test/base/v1/uploads/rec-m/')).toBe(true);
+      const bytes = partBytes(1, 100);
+      const put = await call('PUT', url, { body: bytes });
+      const parts = [{ partNumber: 1, etag: put.headers.get('etag') ?? '' }];
+      expect(
+        (
+          await call('POST', '/v1/recordings/rec-m/tracks/t1/complete', {
+            json: { parts, bytes: 100, endedAt: 1 },
+          })
+        ).status,
+      ).toBe(200);
+      const read = await call('GET', await mounted.callrec.storage.signRead('rec-m/tracks/t1.webm', 60));
+      expect(Buffer.from(await read.arrayBuffer())).toEqual(Buffer.from(bytes));
+    } finally {
+      await mounted.close();
+      await removeDir(mounted.dir);
+    }
   });
 });

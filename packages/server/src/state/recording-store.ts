@@ -2,8 +2,8 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ID_PATTERN } from '@callrec/sdk/protocol';
 import { ApiError, errnoCode } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 import type { Logger } from '../logger.js';
-import { writeFileAtomic } from './atomic-file.js';
 import { KeyedLock } from './keyed-lock.js';
 import { type RecordingState, STATE_VERSION } from './recording-state.js';
 

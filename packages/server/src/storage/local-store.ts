@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CompletedPart } from '@callrec/sdk/protocol';
 import { ID_PATTERN, S3_MAX_PARTS } from '@callrec/sdk/protocol';
 import type { UrlSigner } from '../auth/signed-url.js';
 import { ApiError, errnoCode } from '../errors.js';
+import { writeAtomically } from '../fs/atomic-file.js';
 import { isSafeKey, isSafePrefix } from './keys.js';
 import { checkPartSizes, mismatch, sameEtag } from './parts.js';
 import type { CreatedUpload, RecordingStorage, SignedPartUrl, StoredPart } from './storage.js';
@@ -205,26 +206,6 @@ export class LocalStore implements RecordingStorage {
 
 function recordingIdOf(key: string): string {
   return key.split('/')[0] ?? key;
-}
-
-/** Writes `dest` through a temp file in the same directory, fsynced before the rename. */
-async function writeAtomically<T>(dest: string, write: (fh: FileHandle) => Promise<T>): Promise<T> {
-  const tmp = `${dest}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const fh = await open(tmp, 'wx');
-    let result: T;
-    try {
-      result = await write(fh);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, dest);
-    return result;
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
 }
 
 /** A client that hangs up mid-part is a client problem (400), not a server failure. */

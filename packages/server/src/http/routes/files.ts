@@ -49,9 +49,13 @@ export function fileRoutes(store: LocalStore, signer: UrlSigner): Hono<AppEnv> {
   return app;
 }
 
-/** The storage key from a raw (percent-encoded) path; each segment must be a safe key segment. */
+/**
+ * The storage key from a raw (percent-encoded) path; each segment must be a safe key segment.
+ * The app may be mounted under a base path, so the key is whatever follows `/v1/files/`.
+ */
 function keyOf(rawPath: string): string {
-  const segments = rawPath.slice(PREFIX.length).split('/');
+  const at = rawPath.indexOf(PREFIX);
+  const segments = at < 0 ? [] : rawPath.slice(at + PREFIX.length).split('/');
   const decoded = segments.map((s) => {
     try {
       return decodeURIComponent(s);
@@ -60,7 +64,7 @@ function keyOf(rawPath: string): string {
     }
   });
   const key = decoded.join('/');
-  if (!rawPath.startsWith(PREFIX) || decoded.some((s) => s.includes('/')) || !isSafeKey(key)) {
+  if (decoded.length === 0 || decoded.some((s) => s.includes('/')) || !isSafeKey(key)) {
     throw new ApiError(400, 'invalid_key', 'Not a valid file path');
   }
   return key;
