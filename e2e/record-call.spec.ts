@@ -58,6 +58,14 @@ test('records a two-party call, produces the outputs, and deletes every trace of
   expect(info.tracks.map((t) => `${t.participantId}-${t.kind}:${t.status}`).sort()).toEqual(
     TRACKS.map((t) => `${t}:complete`),
   );
+  // Every byte each recorder produced is in storage: the page's counters and the server agree.
+  for (const track of info.tracks) {
+    const row = page.locator(`[data-track-id="${track.id}"]`);
+    await expect(row.locator('[data-field="state"]')).toHaveText('ended');
+    const recorded = Number(await row.locator('[data-field="recorded"]').getAttribute('data-value'));
+    expect(Number(await row.locator('[data-field="uploaded"]').getAttribute('data-value'))).toBe(recorded);
+    expect(track.bytes, `${track.participantId} ${track.kind} bytes in storage`).toBe(recorded);
+  }
   const span = (tracks: RecordingInfo['tracks']) =>
     (Math.max(...tracks.map((t) => t.endedAt ?? Number.NaN)) - Math.min(...tracks.map((t) => t.startedAt))) /
     1000;
