@@ -1,0 +1,85 @@
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import ts from 'typescript';
+
+/**
+ * The SDK's own modules, served to headless Chromium from a loopback origin: each
+ * `packages/sdk/src/<name>.ts` is transpiled on request to `/sdk/<name>.js`, and the browser
+ * loads them as native ES modules (their imports already end in `.js`). No bundler involved.
+ * Chromium is Debian's (`CHROMIUM_PATH`, as scripts/test.sh exports it, or /usr/bin/chromium).
+ */
+
+const SDK_SRC = fileURLToPath(new URL('../../../sdk/src/', import.meta.url));
+const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-sync'];
+
+export interface SdkPage {
+  /** The page's origin, e.g. `http://127.0.0.1:41234`. */
+  origin: string;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** `pageScript` runs as a module in the page (so it may `import('/sdk/<name>.js')`) before tests do. */
+export async function openSdkPage(pageScript: string): Promise<SdkPage> {
+  const server = createServer((req, res) => {
+    const name = /^\/sdk\/([a-z-]+)\.js$/.exec(req.url ?? '')?.[1];
+    if (req.url === '/') {
+      const page = `<!doctype html><title>callrec sdk</title><script type="module">${pageScript}</script>`;
+      res.writeHead(200, { 'Content-Type': 'text/html' }).end(page);
+      return;
+    }
+    if (!name) {
+      res.writeHead(404).end();
+      return;
+    }
+    readFile(`${SDK_SRC}${name}.ts`, 'utf8').then(
+      (source) => {
+        const { outputText } = ts.transpileModule(source, {
+          compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+        });
+        res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(outputText);
+      },
+      (err: unknown) => res.writeHead(404).end(String(err)),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({ executablePath, args: LAUNCH_ARGS });
+  } catch (err) {
+    server.close();
+    throw new Error(
+      `Chromium did not start from ${executablePath} (apt-get install chromium, or set CHROMIUM_PATH): ${(err as Error).message}`,
+    );
+  }
+  const page = await browser.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await page.goto(origin);
+  await page
+    .waitForFunction(() => (globalThis as { sdkReady?: boolean }).sdkReady === true, null, {
+      timeout: 15_000,
+    })
+    .catch(async (err: unknown) => {
+      await browser.close();
+      server.close();
+      throw new Error(`The SDK modules did not load in Chromium: ${pageErrors.join('; ') || String(err)}`);
+    });
+  return {
+    origin,
+    page,
+    async close() {
+      await browser.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
