@@ -11,7 +11,15 @@ const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 const TOKEN_TTL_SECONDS = 2 * 60 * 60;
 const ROOM_ID = 'demo-room';
 
-const env: Record<string, string | undefined> = { RECORDING_DEV: '1', ...process.env };
+// 256 KiB parts (the server's default, 8 MiB, is S3's realism): with local storage the page then
+// shows each track uploading every few seconds instead of only when the call ends.
+const DEMO_PART_SIZE = String(256 * 1024);
+const env: Record<string, string | undefined> = {
+  RECORDING_DEV: '1',
+  RECORDING_PART_SIZE: DEMO_PART_SIZE,
+  RECORDING_MIN_PART_SIZE: DEMO_PART_SIZE,
+  ...process.env,
+};
 env.RECORDING_OUTPUT_DIR ||= resolve(REPO_ROOT, 'recordings');
 let config: ReturnType<typeof loadConfig>;
 try {
