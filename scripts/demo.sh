@@ -10,6 +10,6 @@ install_deps
 
 log "demo page: http://127.0.0.1:5173   server: http://127.0.0.1:8787   recordings: ./recordings"
 trap 'kill 0' EXIT INT TERM
-pnpm --filter @callrec/demo exec tsx server/main.ts &
-pnpm --filter @callrec/demo exec vite &
+node_modules/.bin/tsx packages/demo/server/main.ts &
+(cd packages/demo && node_modules/.bin/vite --host 127.0.0.1 --port 5173 --strictPort) &
 wait
