@@ -315,4 +315,14 @@ describe('processRecording: failures', () => {
     expect((error as ProcessingError).details).toMatchObject({ step: 'validate', exitCode: null });
     expect((error as ProcessingError).message).toMatch(/mp4 cannot carry video codec vp8/);
   });
+
+  it('rejects ids that are not safe file names and duplicate track ids', async () => {
+    const job = twoParticipantJob(join(root, 'ids'));
+    const [first, second] = job.tracks;
+    if (first) first.participantId = '../escape';
+    if (second && first) second.trackId = first.trackId;
+    const error = await processRecording(job).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProcessingError);
+    expect((error as ProcessingError).message).toMatch(/track ids must be unique.*invalid participant id/);
+  });
 });

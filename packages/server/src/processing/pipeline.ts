@@ -111,6 +111,8 @@ function validate(job: ProcessingJob): void {
     if (!Number.isInteger(value) || value <= 0) problems.push(`${name} must be a positive integer`);
   }
   if (job.width % 2 !== 0 || job.height % 2 !== 0) problems.push('width and height must be even');
+  const trackIds = new Set(job.tracks.map((t) => t.trackId));
+  if (trackIds.size !== job.tracks.length) problems.push('track ids must be unique');
   for (const track of job.tracks) {
     // Ids become file names under workDir.
     if (!ID_PATTERN.test(track.trackId)) problems.push(`invalid track id ${JSON.stringify(track.trackId)}`);
