@@ -30,8 +30,8 @@ log "unit and integration tests"
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest.json || failed+=(vitest)
 
 log "end-to-end tests in Chromium ($CHROMIUM_PATH)"
-PLAYWRIGHT_JSON_OUTPUT_NAME=.tmp/playwright.json \
-  pnpm exec playwright test -c e2e/playwright.config.ts --reporter=list,json || failed+=(e2e)
+PLAYWRIGHT_JSON_OUTPUT_NAME="$PWD/.tmp/playwright.json" \
+  e2e/node_modules/.bin/playwright test -c e2e/playwright.config.ts --reporter=list,json || failed+=(e2e)
 
 node scripts/summarize-tests.mjs .tmp/vitest.json .tmp/playwright.json
 if [ ${#failed[@]} -gt 0 ]; then die "failed: ${failed[*]}"; fi

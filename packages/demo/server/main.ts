@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ConfigError, createApp, loadConfig, mintToken } from '@callrec/server';
-import { serve } from './node-serve.js';
+import { ConfigError, createApp, listen, loadConfig, mintToken } from '@callrec/server';
 
 /**
  * The demo's backend: the callrec server (local disk storage) plus the two routes an app's own
@@ -53,25 +52,11 @@ callrec.app.get('/demo/admin-token', (c) =>
   c.json({ token: mintToken(secret, { sub: '*', scope: 'admin', ttlSeconds: TOKEN_TTL_SECONDS }) }),
 );
 
-const server = serve({ fetch: callrec.app.fetch, port: config.port, hostname: config.host }, (info) => {
-  console.log(
-    `callrec demo backend on http://${info.address}:${info.port}; recordings in ${config.outputDir}`,
-  );
+listen(callrec, {
+  port: config.port,
+  hostname: config.host,
+  onListening: (info) =>
+    console.log(
+      `callrec demo backend on http://${info.address}:${info.port}; recordings in ${config.outputDir}`,
+    ),
 });
-
-let stopping = false;
-function stop(signal: string): void {
-  if (stopping) process.exit(1);
-  stopping = true;
-  console.log(`callrec demo: ${signal}, shutting down`);
-  server.close();
-  callrec.close().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error('callrec demo: shutdown failed', error);
-      process.exit(1);
-    },
-  );
-}
-process.on('SIGINT', () => stop('SIGINT'));
-process.on('SIGTERM', () => stop('SIGTERM'));

@@ -11,6 +11,7 @@ export {
 export { CONFIG_DEFAULTS, ConfigError, loadConfig, type ServerConfig } from './config.js';
 export { ApiError } from './errors.js';
 export type { AppEnv } from './http/auth.js';
+export { type ListenOptions, listen } from './listen.js';
 export type { Logger } from './logger.js';
 export type { ProcessingJob, ProcessingResult } from './processing/job.js';
 export type { EventOf, RecordingEvents } from './recording/events.js';

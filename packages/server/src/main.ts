@@ -1,7 +1,7 @@
 #!/usr/bin/env -S npx tsx
-import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { listen } from './listen.js';
 
 /** Starts the server from environment variables (see ServerConfig); Ctrl-C stops it cleanly. */
 async function main(): Promise<void> {
@@ -20,28 +20,14 @@ async function main(): Promise<void> {
     );
   }
   const callrec = await createApp({ config });
-  const server = serve({ fetch: callrec.app.fetch, port: config.port, hostname: config.host }, (info) => {
-    console.log(
-      `callrec server listening on http://${info.address}:${info.port} (storage: ${config.storage.provider})`,
-    );
+  listen(callrec, {
+    port: config.port,
+    hostname: config.host,
+    onListening: (info) =>
+      console.log(
+        `callrec server listening on http://${info.address}:${info.port} (storage: ${config.storage.provider})`,
+      ),
   });
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) process.exit(1); // second Ctrl-C: do not wait
-    stopping = true;
-    console.log(`callrec: ${signal}, shutting down`);
-    server.close();
-    callrec.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error('callrec: shutdown failed', err);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 main().catch((err: unknown) => {
