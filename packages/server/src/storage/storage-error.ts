@@ -28,7 +28,7 @@ export class StorageError extends Error {
 
   constructor(init: StorageErrorInit) {
     const where = init.key ? `bucket "${init.bucket}", key "${init.key}"` : `bucket "${init.bucket}"`;
-    const hint = HINTS[init.code];
+    const hint = HINTS[`${init.provider}:${init.code}`] ?? HINTS[init.code] ?? causeMessage(init.cause);
     const status = init.status ? `, HTTP ${init.status}` : '';
     super(
       `${init.provider} storage: ${init.operation} failed on ${where}: ${init.code}${status}${hint ? ` (${hint})` : ''}`,
@@ -46,7 +46,17 @@ export class StorageError extends Error {
   }
 }
 
+/**
+ * Without a known code, the library's own words are the only clue ("Could not load the default
+ * credentials"): keep their first line.
+ */
+function causeMessage(cause: unknown): string | undefined {
+  if (!(cause instanceof Error) || !cause.message) return undefined;
+  return cause.message.split('\n')[0]?.slice(0, 200);
+}
+
 const HINTS: Record<string, string> = {
+  'gcp:ECONNREFUSED': 'nothing listens at the storage endpoint; check STORAGE_EMULATOR_HOST or the network',
   NoSuchBucket: 'the bucket does not exist; check RECORDING_STORAGE_BUCKET and the region',
   AccessDenied: 'the credentials are not allowed to do this; check the IAM policy or bucket policy',
   InvalidAccessKeyId: 'unknown access key; check AWS_ACCESS_KEY_ID',
