@@ -1,55 +1,28 @@
-import { type FetchLike, RecordingClient, type TokenSource } from './api-client.js';
-import { type EventSourceFactory, watchCompletion } from './completion.js';
-import { type FailedTrack, InvalidStateError, RecorderError, TracksFailedError } from './errors.js';
-import { type RecorderEventMap, TypedEmitter } from './events.js';
-import { type IsTypeSupported, type MimeTypePreferences, pickMimeType } from './mime.js';
-import { DEFAULT_PARTS_IN_FLIGHT } from './multipart-upload.js';
+import { RecordingClient } from './api-client.js';
 import {
-  type CreateRecordingRequest,
-  type MediaKind,
-  PARTICIPANT_ID_PATTERN,
-  type RecordingInfo,
-} from './protocol.js';
-import { RecordedTrack, type TrackStats } from './recorded-track.js';
+  type AddTrackOptions,
+  CALL_RECORDER_DEFAULTS,
+  type CallRecorderOptions,
+  retryOptions,
+  type StartOptions,
+  trackSettings,
+} from './call-recorder-options.js';
+import { watchCompletion } from './completion.js';
+import { InvalidStateError, RecordingInterruptedError, TracksFailedError } from './errors.js';
+import { type RecorderEventMap, TypedEmitter } from './events.js';
+import type { MediaKind, RecordingInfo } from './protocol.js';
+import {
+  checkParticipantId,
+  failedTrack,
+  newTrackId,
+  RecordedTrack,
+  recordingProgress,
+  type TrackStats,
+} from './recorded-track.js';
 import { type RecorderState, RecorderStateMachine } from './recorder-state.js';
-import type { RetryOptions, RetryPolicy } from './retry.js';
-
-export interface CallRecorderOptions {
-  serverUrl: string;
-  /** A recording token minted by the app's backend, or a function that fetches a fresh one. */
-  token: TokenSource;
-  videoBitsPerSecond?: number;
-  audioBitsPerSecond?: number;
-  /** How often the recorders hand out a chunk. */
-  timesliceMs?: number;
-  /** Preference lists, most preferred first, checked with `MediaRecorder.isTypeSupported`. */
-  mimeTypes?: MimeTypePreferences;
-  /** Parts of one track uploading at the same time. */
-  partsInFlight?: number;
-  retry?: Partial<RetryPolicy>;
-  /** For tests and non-browser hosts. */
-  fetch?: FetchLike;
-  EventSource?: EventSourceFactory;
-  isTypeSupported?: IsTypeSupported;
-  /** For tests: how retries wait. */
-  sleep?: (ms: number) => Promise<void>;
-}
-
-export const CALL_RECORDER_DEFAULTS = {
-  videoBitsPerSecond: 2_000_000,
-  audioBitsPerSecond: 128_000,
-  timesliceMs: 1000,
-  partsInFlight: DEFAULT_PARTS_IN_FLIGHT,
-  progressIntervalMs: 1000,
-} as const;
-
-export type StartOptions = CreateRecordingRequest;
-
-export interface AddTrackOptions {
-  participantId: string;
-  /** Defaults to the participant id. */
-  displayName?: string;
-}
+import { RecordingDurability } from './recording-durability.js';
+import { type RecoveredRecording, type RecoverOptions, recoverRecordings } from './recovery.js';
+import type { RetryOptions } from './retry.js';
 
 /**
  * Records every track of a call, one file per track, and uploads each while the call runs.
@@ -70,14 +43,22 @@ export class CallRecorder extends TypedEmitter<RecorderEventMap> {
   #trackCount = 0;
   #progressTimer: ReturnType<typeof setInterval> | undefined;
   #completion: Promise<RecordingInfo> | undefined;
+  #durability: RecordingDurability | undefined;
+  /** Unfinished tracks an earlier page left in the same recording, being finished now. */
+  #leftovers: Promise<{ status: string }[]> = Promise.resolve([]);
+
+  /**
+   * Finishes the recordings earlier pages left unfinished (reload, crash, closed tab): see
+   * `recoverRecordings`. Call it once the page has loaded.
+   */
+  static recover(options: RecoverOptions): Promise<RecoveredRecording[]> {
+    return recoverRecordings(options);
+  }
 
   constructor(options: CallRecorderOptions) {
     super();
     this.#options = options;
-    this.#retry = {
-      ...(options.retry ? { policy: options.retry } : {}),
-      ...(options.sleep ? { sleep: options.sleep } : {}),
-    };
+    this.#retry = retryOptions(options);
     this.#client = new RecordingClient({
       serverUrl: options.serverUrl,
       token: options.token,
@@ -105,17 +86,32 @@ export class CallRecorder extends TypedEmitter<RecorderEventMap> {
     return this.#tracks.map((track) => track.stats);
   }
 
-  /** Creates the recording on the server (its id is the token's subject). */
+  /** Creates the recording on the server (its id is the token's subject) and its journal entry. */
   async start(options: StartOptions): Promise<RecordingInfo> {
     this.#machine.transition('starting', 'start');
     let info: RecordingInfo;
     try {
-      info = await this.#client.createRecording(options);
+      const [journal, created] = await Promise.all([
+        RecordingDurability.openJournal(this.#options),
+        this.#client.createRecording(options),
+      ]);
+      info = created;
+      this.#durability = await RecordingDurability.begin(
+        journal,
+        this.#options.serverUrl,
+        info,
+        this.#options,
+      );
     } catch (error) {
       this.#machine.transition('failed');
       throw error;
     }
     this.#info = info;
+    this.#leftovers = this.#durability.finishLeftovers(
+      this.#client,
+      this.#retry,
+      this.#options.partsInFlight,
+    );
     this.#machine.transition('recording');
     this.emit('recordingStarted', { recordingId: info.id, roomId: info.roomId, startedAt: info.createdAt });
     this.#progressTimer = setInterval(() => this.#emitProgress(), CALL_RECORDER_DEFAULTS.progressIntervalMs);
@@ -130,30 +126,22 @@ export class CallRecorder extends TypedEmitter<RecorderEventMap> {
     this.#machine.expect(['recording'], 'add a track');
     const existing = this.#active.get(track);
     if (existing) return existing.trackId;
-    if (!PARTICIPANT_ID_PATTERN.test(participantId)) {
-      throw new RecorderError(
-        'invalid_participant_id',
-        `participantId ${JSON.stringify(participantId)} must match ${PARTICIPANT_ID_PATTERN}`,
-      );
-    }
+    checkParticipantId(participantId);
     const kind: MediaKind = track.kind === 'audio' ? 'audio' : 'video';
-    const options = this.#options;
     const recorded = new RecordedTrack({
+      ...trackSettings(this.#options, kind),
       client: this.#client,
+      journal: this.#requireDurability().journal,
       recordingId: this.#requireInfo().id,
-      trackId: this.#newTrackId(kind),
+      trackId: newTrackId(kind, ++this.#trackCount),
       track,
       participantId,
       displayName,
-      mimeType: pickMimeType(kind, options.mimeTypes, options.isTypeSupported),
-      bitsPerSecond:
-        kind === 'video'
-          ? (options.videoBitsPerSecond ?? CALL_RECORDER_DEFAULTS.videoBitsPerSecond)
-          : (options.audioBitsPerSecond ?? CALL_RECORDER_DEFAULTS.audioBitsPerSecond),
-      timesliceMs: options.timesliceMs ?? CALL_RECORDER_DEFAULTS.timesliceMs,
-      partsInFlight: options.partsInFlight ?? CALL_RECORDER_DEFAULTS.partsInFlight,
       retry: this.#retry,
-      onProgress: (event) => this.emit('trackProgress', event),
+      onProgress: (event) => {
+        this.#emitProgress(false);
+        this.emit('trackProgress', event);
+      },
       onEnded: (event) => this.emit('trackEnded', event),
       onFailed: (event) => this.emit('trackFailed', event),
     });
@@ -183,32 +171,37 @@ export class CallRecorder extends TypedEmitter<RecorderEventMap> {
   /**
    * Stops every recorder, waits until every track's bytes are confirmed in storage (or the track
    * failed), then stops the recording on the server, which starts processing. Rejects with
-   * `TracksFailedError` if any track failed; the recording is stopped anyway.
+   * `TracksFailedError` if any track failed; the recording is stopped anyway. Rejects with
+   * `RecordingInterruptedError`, without stopping the recording, if storage stayed unreachable:
+   * the journal keeps the bytes, and `CallRecorder.recover()` finishes the recording later.
    */
   async stop(): Promise<RecordingInfo> {
     this.#machine.transition('stopping', 'stop');
     const stoppedAt = Date.now();
     clearInterval(this.#progressTimer);
     this.#active.clear();
+    const durability = this.#requireDurability();
+    const recordingId = this.#requireInfo().id;
+    await durability.stopping(stoppedAt);
     const results = await Promise.all(this.#tracks.map((track) => track.stop()));
+    const leftovers = await this.#leftovers;
+    const interrupted = results.filter((track) => track.status === 'interrupted');
     let info: RecordingInfo;
     try {
-      info = await this.#client.stopRecording(this.#requireInfo().id, { stoppedAt });
+      if (interrupted.length > 0 || leftovers.some((track) => track.status === 'interrupted')) {
+        // Stopping now would make the server abort those uploads; the journal keeps them instead.
+        throw new RecordingInterruptedError(recordingId, interrupted.map(failedTrack));
+      }
+      info = await this.#client.stopRecording(recordingId, { stoppedAt });
     } catch (error) {
+      await durability.end(false);
       this.#machine.transition('failed');
       throw error;
     }
+    await durability.end(true);
     this.#info = info;
     this.#machine.transition('stopped');
-    const failed: FailedTrack[] = results
-      .filter((track) => track.status === 'failed')
-      .map(({ trackId, participantId, kind, error }) => ({
-        trackId,
-        participantId,
-        kind,
-        code: error?.code ?? 'internal_error',
-        message: error?.message ?? 'unknown failure',
-      }));
+    const failed = results.filter((track) => track.status === 'failed').map(failedTrack);
     if (failed.length > 0) throw new TracksFailedError(info, failed);
     return info;
   }
@@ -236,36 +229,20 @@ export class CallRecorder extends TypedEmitter<RecorderEventMap> {
     return this.#completion;
   }
 
-  #emitProgress(): void {
-    if (this.state !== 'recording' || !this.#info) return;
-    let chunks = 0;
-    let bytes = 0;
-    const participants = new Set<string>();
-    for (const track of this.#tracks) {
-      const stats = track.stats;
-      chunks += stats.chunks;
-      bytes += stats.recordedBytes;
-      if (track.active) participants.add(stats.participantId);
-    }
-    this.emit('recordingProgress', {
-      recordingId: this.#info.id,
-      chunks,
-      participants: participants.size,
-      bytes,
-    });
-  }
-
-  #newTrackId(kind: MediaKind): string {
-    // Random too: the same recording id may be started again (a reloaded page), and a reused
-    // track id would write into the earlier upload.
-    const random = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) =>
-      b.toString(16).padStart(2, '0'),
-    );
-    return `${kind}-${++this.#trackCount}-${random.join('')}`;
+  /** Keeps the unload guard in step with the backlog, and emits the progress while recording. */
+  #emitProgress(emit = true): void {
+    const progress = recordingProgress(this.#requireInfo().id, this.#tracks);
+    this.#durability?.backlog(progress.backlogBytes);
+    if (emit && this.state === 'recording') this.emit('recordingProgress', progress);
   }
 
   #requireInfo(): RecordingInfo {
     if (!this.#info) throw new InvalidStateError(`the recorder is ${this.state} and has no recording`);
     return this.#info;
+  }
+
+  #requireDurability(): RecordingDurability {
+    if (!this.#durability) throw new InvalidStateError(`the recorder is ${this.state} and has no journal`);
+    return this.#durability;
   }
 }

@@ -95,6 +95,28 @@ export class TracksFailedError extends RecorderError {
   }
 }
 
+/**
+ * `stop()` could not get every byte to storage: it stayed unreachable beyond the retries. The
+ * recording was NOT stopped (the server would abort the unfinished uploads); the journal keeps
+ * the bytes, and `CallRecorder.recover()` finishes the recording later, from this page or the
+ * next one.
+ */
+export class RecordingInterruptedError extends RecorderError {
+  override readonly name = 'RecordingInterruptedError';
+  readonly recordingId: string;
+  readonly interruptedTracks: readonly FailedTrack[];
+
+  constructor(recordingId: string, interruptedTracks: readonly FailedTrack[]) {
+    const list = interruptedTracks.map((t) => `${t.trackId}: ${t.code}: ${t.message}`).join('; ');
+    super(
+      'recording_interrupted',
+      `recording ${recordingId} could not be uploaded completely yet: ${list || 'earlier tracks pending'}`,
+    );
+    this.recordingId = recordingId;
+    this.interruptedTracks = interruptedTracks;
+  }
+}
+
 /** The server reported `recordingFailed` while `waitForCompletion()` was waiting. */
 export class RecordingFailedError extends RecorderError {
   override readonly name = 'RecordingFailedError';

@@ -32,6 +32,10 @@ export interface TrackProgressEvent extends TrackRef {
   /** Bytes storage confirmed so far (whole parts). */
   uploadedBytes: number;
   chunks: number;
+  /** CRC-32 of the recorded bytes in order, 8 hex digits: what storage must hold in the end. */
+  crc32: string;
+  /** Bytes recorded but not yet confirmed by storage: what a closed tab would leave behind. */
+  backlogBytes: number;
 }
 
 /** The track stopped recording and all of its bytes are confirmed in storage. */
@@ -41,9 +45,26 @@ export interface TrackEndedEvent extends TrackProgressEvent {
 
 export interface TrackFailedEvent extends TrackRef {
   error: { code: string; message: string };
+  /**
+   * Storage stayed unreachable after the recorder stopped: the bytes are kept in the journal
+   * and `CallRecorder.recover()` finishes the track later. False: the track is lost.
+   */
+  interrupted: boolean;
+}
+
+/** The server's progress event, plus what only the browser knows. */
+export interface RecorderProgressEvent {
+  recordingId: string;
+  chunks: number;
+  participants: number;
+  /** Bytes recorded (and journaled) so far, all tracks together. */
+  bytes: number;
+  /** Bytes recorded but not yet confirmed by storage, failed tracks excepted. */
+  backlogBytes: number;
 }
 
 export interface RecorderEventMap extends RecordingEventMap {
+  recordingProgress: RecorderProgressEvent;
   trackAdded: TrackAddedEvent;
   trackProgress: TrackProgressEvent;
   trackEnded: TrackEndedEvent;

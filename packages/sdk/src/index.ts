@@ -4,13 +4,23 @@ export {
   type RecordingClientOptions,
   type TokenSource,
 } from './api-client.js';
+export { CallRecorder } from './call-recorder.js';
 export {
   type AddTrackOptions,
   CALL_RECORDER_DEFAULTS,
-  CallRecorder,
   type CallRecorderOptions,
   type StartOptions,
-} from './call-recorder.js';
+} from './call-recorder-options.js';
+export { crc32, crc32Hex } from './checksum.js';
+export {
+  type ChunkJournal,
+  type ConfirmedPart,
+  type JournalChunk,
+  type JournaledRecording,
+  type JournaledTrack,
+  type JournaledTrackStatus,
+  MemoryChunkJournal,
+} from './chunk-journal.js';
 export type { EventSourceFactory, EventSourceLike } from './completion.js';
 export {
   type FailedTrack,
@@ -18,6 +28,7 @@ export {
   RecorderError,
   RecordingApiError,
   RecordingFailedError,
+  RecordingInterruptedError,
   type TrackFailure,
   TracksFailedError,
 } from './errors.js';
@@ -25,14 +36,30 @@ export {
   type Listener,
   RecorderEvent,
   type RecorderEventMap,
+  type RecorderProgressEvent,
   type TrackAddedEvent,
   type TrackEndedEvent,
   type TrackFailedEvent,
   type TrackProgressEvent,
   type TrackRef,
 } from './events.js';
+export { DEFAULT_JOURNAL_DATABASE, IndexedDbChunkJournal, openChunkJournal } from './indexeddb-journal.js';
 export { DEFAULT_MIME_TYPES, type IsTypeSupported, type MimeTypePreferences, pickMimeType } from './mime.js';
+export { browserOnlineSignal, ManualOnlineSignal, type OnlineSignal } from './online.js';
 export * from './protocol.js';
 export type { RecordedTrackStatus, TrackStats } from './recorded-track.js';
 export type { RecorderState } from './recorder-state.js';
+export {
+  defaultRecordingLocks,
+  localRecordingLocks,
+  type RecordingLocks,
+  webRecordingLocks,
+} from './recording-lock.js';
+export {
+  type RecoveredRecording,
+  type RecoveredTrack,
+  type RecoverOptions,
+  recoverRecordings,
+} from './recovery.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+export type { UnloadTarget } from './unload-guard.js';

@@ -2,11 +2,15 @@ import { RecorderError } from './errors.js';
 import { type Part, PartBuffer } from './part-buffer.js';
 import type { CompletedPart, SignedPart, SignPartsResponse } from './protocol.js';
 import { type RetryOptions, withRetry } from './retry.js';
-import type { UploadSink } from './upload-sink.js';
+import type { UploadedPart, UploadSink, UploadSinkResume } from './upload-sink.js';
 
 export interface MultipartUploadOptions {
   partSize: number;
   maxParts: number;
+  /** Bytes [start, end) of the track, from the journal. */
+  read: (start: number, end: number) => Promise<Blob>;
+  /** Resuming after a reload: what storage already holds. */
+  resume?: UploadSinkResume;
   signParts: (partNumbers: number[]) => Promise<SignPartsResponse>;
   putPart: (part: SignedPart, body: Blob) => Promise<string>;
   /** Parts uploading at the same time. */
@@ -16,7 +20,7 @@ export interface MultipartUploadOptions {
   retry?: RetryOptions;
   now?: () => number;
   /** A part is confirmed by storage. */
-  onPartUploaded: (size: number) => void;
+  onPartUploaded: (part: UploadedPart) => void;
   /** The upload failed for good; called once. */
   onError: (error: unknown) => void;
 }
@@ -31,7 +35,8 @@ const URL_EXPIRY_MARGIN_MS = 60_000;
 /**
  * S3-style multipart upload of one track: numbered parts of exactly `partSize` bytes, each PUT
  * to a signed URL and answered with an ETag. Parts go up while the call is still running, a few
- * at a time; each part's bytes are dropped as soon as storage confirms it.
+ * at a time; each part's bytes are read from the journal just before its PUT, so only the parts
+ * in flight are held here.
  */
 export class MultipartUpload implements UploadSink {
   readonly #buffer: PartBuffer;
@@ -51,7 +56,9 @@ export class MultipartUpload implements UploadSink {
   #idleWaiters: (() => void)[] = [];
 
   constructor(options: MultipartUploadOptions) {
-    this.#buffer = new PartBuffer({ partSize: options.partSize, maxParts: options.maxParts });
+    const { partSize, maxParts, resume } = options;
+    this.#buffer = new PartBuffer({ partSize, maxParts, startOffset: resume?.offset ?? 0 });
+    for (const { partNumber, etag } of resume?.parts ?? []) this.#etags.set(partNumber, etag);
     this.#maxParts = options.maxParts;
     this.#options = options;
     this.#partsInFlight = Math.max(1, options.partsInFlight ?? DEFAULT_PARTS_IN_FLIGHT);
@@ -62,10 +69,10 @@ export class MultipartUpload implements UploadSink {
     this.#now = options.now ?? Date.now;
   }
 
-  push(chunk: Blob): void {
+  append(size: number): void {
     if (this.#error) return;
     try {
-      this.#queue.push(...this.#buffer.push(chunk));
+      this.#queue.push(...this.#buffer.push(size));
     } catch (error) {
       this.#fail(error);
       return;
@@ -109,8 +116,11 @@ export class MultipartUpload implements UploadSink {
   }
 
   async #upload(part: Part): Promise<void> {
+    // Stored before a reload (the journal keeps a part's bytes until all parts before it are in).
+    if (this.#etags.has(part.partNumber)) return;
+    const body = await this.#options.read(part.start, part.start + part.size);
     const etag = await withRetry(
-      async () => this.#options.putPart(await this.#signedPart(part.partNumber), part.blob),
+      async () => this.#options.putPart(await this.#signedPart(part.partNumber), body),
       {
         ...this.#options.retry,
         // 403 from storage: the URL expired or was refused; a freshly signed one may pass.
@@ -122,8 +132,8 @@ export class MultipartUpload implements UploadSink {
     );
     this.#urls.delete(part.partNumber);
     this.#etags.set(part.partNumber, etag);
-    // `part` (and its Blob) is referenced by nothing once this returns, so the bytes can go.
-    this.#options.onPartUploaded(part.size);
+    // `body` is referenced by nothing once this returns, so the bytes can go.
+    this.#options.onPartUploaded({ ...part, etag });
   }
 
   async #signedPart(partNumber: number): Promise<SignedPart> {

@@ -1,9 +1,10 @@
 import { RecorderError } from './errors.js';
 
+/** Bytes [start, start + size) of the track; the bytes themselves stay in the chunk journal. */
 export interface Part {
   /** 1-based, consecutive. */
   partNumber: number;
-  blob: Blob;
+  start: number;
   size: number;
 }
 
@@ -11,84 +12,81 @@ export interface PartBufferOptions {
   /** Every part but the last has exactly this many bytes. */
   partSize: number;
   maxParts: number;
+  /** Resuming after a reload: the bytes before this offset are already in storage. */
+  startOffset?: number;
 }
 
 /**
- * Cuts a recorder's chunks, in order, into parts of exactly `partSize` bytes. Chunk sizes are
- * arbitrary (the first can be a single byte), so parts are sliced across chunk boundaries.
- * Whole parts are handed out as soon as they are full, which keeps less than one part here.
+ * Cuts a track's bytes, as they arrive in chunks of any size (the first can be a single byte),
+ * into parts of exactly `partSize` bytes. Only offsets are kept here, never bytes: a part is
+ * read back from the journal when it is uploaded, so a long call costs no more memory than a
+ * short one.
  */
 export class PartBuffer {
   readonly #partSize: number;
   readonly #maxParts: number;
-  #chunks: Blob[] = [];
-  #bufferedBytes = 0;
-  #totalBytes = 0;
-  #nextPartNumber = 1;
+  /** Where the next part starts. */
+  #cutAt: number;
+  #totalBytes: number;
+  #nextPartNumber: number;
   #flushed = false;
 
-  constructor({ partSize, maxParts }: PartBufferOptions) {
+  constructor({ partSize, maxParts, startOffset = 0 }: PartBufferOptions) {
     if (!Number.isInteger(partSize) || partSize < 1) throw new RangeError(`invalid partSize ${partSize}`);
     if (!Number.isInteger(maxParts) || maxParts < 1) throw new RangeError(`invalid maxParts ${maxParts}`);
+    if (!Number.isInteger(startOffset) || startOffset < 0) {
+      throw new RangeError(`invalid startOffset ${startOffset}`);
+    }
     this.#partSize = partSize;
     this.#maxParts = maxParts;
+    this.#cutAt = startOffset;
+    this.#totalBytes = startOffset;
+    this.#nextPartNumber = Math.floor(startOffset / partSize) + 1;
   }
 
-  /** Bytes held here, always less than `partSize` between calls. */
+  /** Bytes not yet in a part, always less than `partSize` between calls. */
   get bufferedBytes(): number {
-    return this.#bufferedBytes;
+    return this.#totalBytes - this.#cutAt;
   }
 
-  /** Bytes pushed so far. */
+  /** The track's length so far, resumed bytes included. */
   get totalBytes(): number {
     return this.#totalBytes;
   }
 
-  /** Parts handed out so far. */
+  /** Parts handed out so far, resumed ones included. */
   get partCount(): number {
     return this.#nextPartNumber - 1;
   }
 
-  /** Adds the next chunk; returns the parts it completed (often none, sometimes several). */
-  push(chunk: Blob): Part[] {
+  /** The track grew by `size` bytes; returns the parts that completed (often none, sometimes several). */
+  push(size: number): Part[] {
     if (this.#flushed) throw new RecorderError('internal_error', 'chunk pushed after the last part was cut');
-    if (chunk.size === 0) return [];
-    this.#chunks.push(chunk);
-    this.#bufferedBytes += chunk.size;
-    this.#totalBytes += chunk.size;
+    if (size === 0) return [];
+    if (this.#cutAt % this.#partSize !== 0) {
+      // Only a resumed track whose last part was already stored starts off a part boundary.
+      throw new RecorderError('internal_error', `bytes added after the last part (at ${this.#cutAt})`);
+    }
+    this.#totalBytes += size;
     const parts: Part[] = [];
-    while (this.#bufferedBytes >= this.#partSize) parts.push(this.#cut(this.#partSize));
+    while (this.bufferedBytes >= this.#partSize) parts.push(this.#cut(this.#partSize));
     // Fail as soon as the track cannot fit, not minutes later at the end.
-    if (this.#bufferedBytes > 0 && this.#nextPartNumber > this.#maxParts) throw this.#tooManyParts();
+    if (this.bufferedBytes > 0 && this.#nextPartNumber > this.#maxParts) throw this.#tooManyParts();
     return parts;
   }
 
   /** The last part, smaller than `partSize`, or undefined if nothing is left over. */
   flush(): Part | undefined {
     this.#flushed = true;
-    if (this.#bufferedBytes === 0) return undefined;
-    return this.#cut(this.#bufferedBytes);
+    if (this.bufferedBytes === 0) return undefined;
+    return this.#cut(this.bufferedBytes);
   }
 
   #cut(size: number): Part {
     if (this.#nextPartNumber > this.#maxParts) throw this.#tooManyParts();
-    const pieces: Blob[] = [];
-    let needed = size;
-    while (needed > 0) {
-      const chunk = this.#chunks.shift();
-      if (!chunk) throw new RecorderError('internal_error', 'part buffer ran out of bytes');
-      if (chunk.size <= needed) {
-        pieces.push(chunk);
-        needed -= chunk.size;
-      } else {
-        pieces.push(chunk.slice(0, needed));
-        this.#chunks.unshift(chunk.slice(needed));
-        needed = 0;
-      }
-    }
-    this.#bufferedBytes -= size;
-    const blob = pieces.length === 1 && pieces[0] ? pieces[0] : new Blob(pieces);
-    return { partNumber: this.#nextPartNumber++, blob, size };
+    const part = { partNumber: this.#nextPartNumber++, start: this.#cutAt, size };
+    this.#cutAt += size;
+    return part;
   }
 
   #tooManyParts(): RecorderError {

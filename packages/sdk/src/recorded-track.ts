@@ -1,12 +1,28 @@
 import type { RecordingClient } from './api-client.js';
-import type { TrackFailure } from './errors.js';
-import type { TrackEndedEvent, TrackFailedEvent, TrackProgressEvent } from './events.js';
-import type { MediaKind } from './protocol.js';
+import type { ChunkJournal } from './chunk-journal.js';
+import { type FailedTrack, RecorderError, type TrackFailure } from './errors.js';
+import type {
+  RecorderProgressEvent,
+  TrackEndedEvent,
+  TrackFailedEvent,
+  TrackProgressEvent,
+} from './events.js';
+import { type MediaKind, PARTICIPANT_ID_PATTERN } from './protocol.js';
 import type { RetryOptions } from './retry.js';
 import { TrackRecorder } from './track-recorder.js';
 import { TrackUpload } from './track-upload.js';
 
-export type RecordedTrackStatus = 'starting' | 'recording' | 'finishing' | 'complete' | 'failed';
+/**
+ * `interrupted`: storage stayed unreachable after the recorder stopped; the journal keeps the
+ * track, and `CallRecorder.recover()` finishes it later.
+ */
+export type RecordedTrackStatus =
+  | 'starting'
+  | 'recording'
+  | 'finishing'
+  | 'complete'
+  | 'failed'
+  | 'interrupted';
 
 /** What `CallRecorder.tracks` reports for each track it recorded. */
 export interface TrackStats {
@@ -17,8 +33,13 @@ export interface TrackStats {
   mimeType: string;
   status: RecordedTrackStatus;
   chunks: number;
+  /** Bytes the recorder produced; each counts once it is in the journal. */
   recordedBytes: number;
   uploadedBytes: number;
+  /** CRC-32 of the recorded bytes in order, 8 hex digits: what storage must hold in the end. */
+  crc32: string;
+  /** Recorded bytes storage has not confirmed yet. */
+  backlogBytes: number;
   startedAt?: number;
   endedAt?: number;
   error?: TrackFailure;
@@ -26,6 +47,7 @@ export interface TrackStats {
 
 export interface RecordedTrackOptions {
   client: RecordingClient;
+  journal: ChunkJournal;
   recordingId: string;
   trackId: string;
   track: MediaStreamTrack;
@@ -60,6 +82,7 @@ export class RecordedTrack {
     this.#options = options;
     this.#upload = new TrackUpload({
       api: options.client,
+      journal: options.journal,
       recordingId: options.recordingId,
       trackId: options.trackId,
       participantId: options.participantId,
@@ -69,7 +92,7 @@ export class RecordedTrack {
       partsInFlight: options.partsInFlight,
       retry: options.retry,
       onProgress: () => options.onProgress(this.#progressEvent()),
-      onFailed: (failure) => this.#onFailed(failure),
+      onFailed: (failure, interrupted) => this.#onFailed(failure, interrupted),
     });
     this.#recorder = new TrackRecorder(options.track, {
       mimeType: options.mimeType,
@@ -135,7 +158,7 @@ export class RecordedTrack {
 
   #finish(endedAt: number): void {
     this.#endedAt = endedAt;
-    if (this.#status !== 'failed') this.#status = 'finishing';
+    if (this.#status !== 'failed' && this.#status !== 'interrupted') this.#status = 'finishing';
     this.#upload.finish(endedAt).then(
       () => {
         this.#status = 'complete';
@@ -149,10 +172,11 @@ export class RecordedTrack {
     );
   }
 
-  #onFailed(failure: TrackFailure): void {
-    this.#status = 'failed';
+  #onFailed(failure: TrackFailure, interrupted: boolean): void {
+    this.#status = interrupted ? 'interrupted' : 'failed';
     const { participantId } = this.#options;
-    this.#options.onFailed({ trackId: this.trackId, participantId, kind: this.kind, error: failure });
+    const event = { trackId: this.trackId, participantId, kind: this.kind, error: failure, interrupted };
+    this.#options.onFailed(event);
     // Nothing recorded from now on would reach storage.
     if (this.#endedAt === undefined) {
       this.#recorder.stop().catch((error: unknown) => {
@@ -169,4 +193,44 @@ export class RecordedTrack {
       ...this.#upload.stats,
     };
   }
+}
+
+/** Track ids are random too: a reloaded page may start the same recording again. */
+export function newTrackId(kind: MediaKind, count: number): string {
+  const random = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) =>
+    b.toString(16).padStart(2, '0'),
+  );
+  return `${kind}-${count}-${random.join('')}`;
+}
+
+/** The recording's progress as the browser sees it; failed tracks have no backlog left to save. */
+export function recordingProgress(
+  recordingId: string,
+  tracks: readonly RecordedTrack[],
+): RecorderProgressEvent {
+  let chunks = 0;
+  let bytes = 0;
+  let backlogBytes = 0;
+  const participants = new Set<string>();
+  for (const track of tracks) {
+    const stats = track.stats;
+    chunks += stats.chunks;
+    bytes += stats.recordedBytes;
+    if (stats.status !== 'failed') backlogBytes += stats.backlogBytes;
+    if (track.active) participants.add(stats.participantId);
+  }
+  return { recordingId, chunks, participants: participants.size, bytes, backlogBytes };
+}
+
+export function checkParticipantId(participantId: string): void {
+  if (PARTICIPANT_ID_PATTERN.test(participantId)) return;
+  throw new RecorderError(
+    'invalid_participant_id',
+    `participantId ${JSON.stringify(participantId)} must match ${PARTICIPANT_ID_PATTERN}`,
+  );
+}
+
+export function failedTrack({ trackId, participantId, kind, error }: TrackStats): FailedTrack {
+  const { code = 'internal_error', message = 'unknown failure' } = error ?? {};
+  return { trackId, participantId, kind, code, message };
 }

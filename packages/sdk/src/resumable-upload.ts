@@ -2,7 +2,7 @@ import { RecorderError, RecordingApiError } from './errors.js';
 import { type Part, PartBuffer } from './part-buffer.js';
 import type { CompletedPart } from './protocol.js';
 import { type RetryOptions, withRetry } from './retry.js';
-import type { UploadSink } from './upload-sink.js';
+import type { UploadedPart, UploadSink, UploadSinkResume } from './upload-sink.js';
 
 /** What storage answered to one PUT on the session URL (only 308, 200 and 201 get here). */
 export interface ChunkResponse {
@@ -16,11 +16,15 @@ export interface ResumableUploadOptions {
   url: string;
   chunkSize: number;
   chunkMultiple: number;
+  /** Bytes [start, end) of the track, from the journal. */
+  read: (start: number, end: number) => Promise<Blob>;
+  /** Resuming after a reload: storage is asked how far it got before anything is sent. */
+  resume?: UploadSinkResume;
   /** One PUT, no retries; `body` absent for a status query or an empty final request. */
   putChunk: (url: string, body: Blob | undefined, contentRange: string) => Promise<ChunkResponse>;
   retry?: RetryOptions;
   /** A chunk is confirmed by storage. */
-  onPartUploaded: (size: number) => void;
+  onPartUploaded: (part: UploadedPart) => void;
   /** The upload failed for good; called once. */
   onError: (error: unknown) => void;
 }
@@ -33,7 +37,7 @@ const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
  * `Content-Range`, each non-final one a multiple of `chunkMultiple`, each answered with 308 and
  * the committed `Range`. After any failed request the session is asked how far it got, and the
  * upload resumes from there, re-sending from the chunk still held. One chunk is sent at a time,
- * and each chunk's bytes are dropped once storage has committed them.
+ * read from the journal just before it is sent.
  */
 export class ResumableUpload implements UploadSink {
   readonly #options: ResumableUploadOptions;
@@ -59,13 +63,22 @@ export class ResumableUpload implements UploadSink {
       );
     }
     this.#options = options;
-    this.#buffer = new PartBuffer({ partSize: chunkSize, maxParts: Math.ceil(MAX_OBJECT_BYTES / chunkSize) });
+    const startOffset = options.resume?.offset ?? 0;
+    this.#buffer = new PartBuffer({
+      partSize: chunkSize,
+      maxParts: Math.ceil(MAX_OBJECT_BYTES / chunkSize),
+      startOffset,
+    });
+    this.#offset = startOffset;
+    this.#committed = startOffset;
+    // Before the reload, storage may have committed (or even finalized) more than we know.
+    this.#uncertain = startOffset > 0;
   }
 
-  push(chunk: Blob): void {
+  append(size: number): void {
     if (this.#error) return;
     try {
-      this.#queue.push(...this.#buffer.push(chunk));
+      this.#queue.push(...this.#buffer.push(size));
     } catch (error) {
       this.#fail(error);
       return;
@@ -112,9 +125,10 @@ export class ResumableUpload implements UploadSink {
       if (part) {
         const start = this.#offset;
         this.#offset += part.size;
-        await this.#send(part.blob, start, this.#offset, this.#ending && this.#queue.length === 0);
-        // `part` is referenced by nothing once this returns, so its bytes can go.
-        if (!this.#error) this.#options.onPartUploaded(part.size);
+        const body = await this.#options.read(part.start, part.start + part.size);
+        await this.#send(body, start, this.#offset, this.#ending && this.#queue.length === 0);
+        // `body` is referenced by nothing once this returns, so its bytes can go.
+        if (!this.#error) this.#options.onPartUploaded({ ...part, etag: '' });
       } else {
         // Every byte went up in whole chunks: an empty request with the total finalizes.
         if (this.#ending && !this.#finalized && this.#offset > 0) {
@@ -133,13 +147,15 @@ export class ResumableUpload implements UploadSink {
         if (this.#uncertain) await this.#put(undefined, `bytes */${final ? end : '*'}`, final);
         if (this.#finalized) return;
         const committed = this.#committed;
+        // Beyond `end` happens only after a reload, when the page before it sent more than it
+        // lived to record as confirmed: those bytes came from the same journal.
+        if (committed >= end && !final) return;
         if (committed < start || committed > end) {
           throw new RecorderError(
             'resumable_offset_mismatch',
             `storage holds ${committed} bytes of the track, but the upload was at byte ${start}`,
           );
         }
-        if (committed === end && !final) return;
         const body = blob && committed < end ? blob.slice(committed - start) : undefined;
         const range =
           committed < end ? `bytes ${committed}-${end - 1}/${final ? end : '*'}` : `bytes */${end}`;

@@ -1,4 +1,5 @@
 import { RecordingApiError } from './errors.js';
+import type { OnlineSignal } from './online.js';
 
 export interface RetryPolicy {
   baseDelayMs: number;
@@ -24,6 +25,11 @@ export function classifyStatus(status: number): FailureAction {
   if (status === 0 || status === 408 || status === 429 || status >= 500) return 'retry';
   if (status === 401 || status === 403) return 'refresh';
   return 'fail';
+}
+
+/** A failure that may pass later (no response, 408, 429, 5xx), even if retries ran out already. */
+export function isTransient(error: unknown): boolean {
+  return error instanceof RecordingApiError && classifyStatus(error.status) === 'retry';
 }
 
 export function classifyError(error: unknown): FailureAction {
@@ -58,6 +64,16 @@ export interface RetryOptions {
    * once per operation, on the first 401/403.
    */
   refresh?: () => boolean | Promise<boolean>;
+  /**
+   * Requests wait while this says the browser is offline, and a failure while offline does not
+   * count as an attempt: an outage on the user's side is not the server's fault.
+   */
+  online?: OnlineSignal;
+  /**
+   * While this returns true, transient failures never run out of attempts: the delay stays at
+   * the policy's ceiling. For uploads during a call, whose bytes are safe in the journal.
+   */
+  persist?: () => boolean;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -68,9 +84,20 @@ export async function withRetry<T>(operation: () => Promise<T>, options: RetryOp
   const wait = options.sleep ?? sleep;
   let refreshed = false;
   for (let attempt = 1; ; attempt++) {
+    await options.online?.whenOnline();
     try {
       return await operation();
     } catch (error) {
+      if (isTransient(error)) {
+        if (options.online && !options.online.isOnline()) {
+          attempt--;
+          continue;
+        }
+        if (options.persist?.() && (attempt >= policy.maxAttempts || classifyError(error) === 'fail')) {
+          await wait(backoffDelay(attempt, policy, options.random));
+          continue;
+        }
+      }
       const action = classifyError(error);
       if (action === 'fail') throw error;
       if (action === 'refresh') {

@@ -1,8 +1,17 @@
 import type { RecordingClient } from './api-client.js';
+import { type ChunkJournal, type JournaledTrack, MemoryChunkJournal } from './chunk-journal.js';
 import { RecorderError, type TrackFailure, toTrackFailure } from './errors.js';
-import type { CompletedPart, MediaKind, TrackInfo } from './protocol.js';
-import type { RetryOptions } from './retry.js';
-import { createUploadSink, type UploadSink } from './upload-sink.js';
+import type { CompletedPart, TrackInfo } from './protocol.js';
+import { isTransient, type RetryOptions } from './retry.js';
+import {
+  newJournaledTrack,
+  TrackJournal,
+  type TrackMetadata,
+  type TrackUploadStats,
+  type TrackUploadStatus,
+} from './track-journal.js';
+import { registerJournaledTrack } from './track-registration.js';
+import { createJournaledSink, type UploadSink } from './upload-sink.js';
 
 /** The server calls one track's upload needs. */
 export type TrackUploadApi = Pick<
@@ -10,48 +19,43 @@ export type TrackUploadApi = Pick<
   'registerTrack' | 'signParts' | 'putPart' | 'putChunk' | 'completeTrack' | 'failTrack'
 >;
 
-export interface TrackUploadStats {
-  chunks: number;
-  /** Bytes the recorder produced. */
-  recordedBytes: number;
-  /** Bytes storage confirmed. */
-  uploadedBytes: number;
-}
+export type { TrackUploadStats, TrackUploadStatus };
 
-export type TrackUploadStatus = 'waiting' | 'uploading' | 'completing' | 'complete' | 'failed';
-
-export interface TrackUploadOptions {
+export interface TrackUploadOptions extends TrackMetadata {
   api: TrackUploadApi;
-  recordingId: string;
-  trackId: string;
-  participantId: string;
-  displayName: string;
-  kind: MediaKind;
-  mimeType: string;
+  /** Where chunks wait until storage confirms them; in memory if absent. */
+  journal?: ChunkJournal;
+  /** Finishing a track found in the journal after a reload, instead of recording a new one. */
+  resume?: JournaledTrack;
   partsInFlight?: number;
   signBatchSize?: number;
   retry?: RetryOptions;
-  /** After every chunk and every confirmed part. */
+  /** After every journaled chunk and every confirmed part. */
   onProgress?: (stats: TrackUploadStats) => void;
   /** Called once, at once; reporting to the server happens in the background. */
-  onFailed?: (failure: TrackFailure) => void;
+  onFailed?: (failure: TrackFailure, interrupted: boolean) => void;
 }
 
 /**
- * Gets one track's bytes into storage while it is being recorded: registers the track once its
- * start time is known, streams chunks into an upload sink, completes the track with every part
- * at the end, or reports why it gave up.
+ * Gets one track's bytes into storage while it is being recorded: journals every chunk, registers
+ * the track once its start time is known, feeds the journaled bytes to an upload sink, completes
+ * the track with every part at the end, or reports why it gave up. Network trouble never fails a
+ * track while it records: the bytes wait in the journal until storage takes them.
  */
 export class TrackUpload {
   readonly #options: TrackUploadOptions;
   readonly #api: TrackUploadApi;
+  readonly #journal: TrackJournal;
+  readonly #retry: RetryOptions;
   #status: TrackUploadStatus = 'waiting';
-  readonly #stats: TrackUploadStats = { chunks: 0, recordedBytes: 0, uploadedBytes: 0 };
-  /** Chunks that arrive before the server said how to upload them (registration in flight). */
-  #pending: Blob[] = [];
   #sink: UploadSink | undefined;
+  /** The track's length as the sink knows it. */
+  #sinkBytes = 0;
   #registration: Promise<void> | undefined;
   #registeredOnServer = false;
+  /** Registered again after a reload, and the server already had it complete. */
+  #alreadyComplete: TrackInfo | undefined;
+  #finishRequested = false;
   #failure: TrackFailure | undefined;
   /** Settles once the failure reached the server, so `stop` is not sent before it. */
   #failureReported: Promise<void> | undefined;
@@ -60,6 +64,11 @@ export class TrackUpload {
   constructor(options: TrackUploadOptions) {
     this.#options = options;
     this.#api = options.api;
+    const journal = options.journal ?? new MemoryChunkJournal();
+    this.#journal = new TrackJournal(journal, options.resume ?? newJournaledTrack(options));
+    if (!options.resume) this.#journal.save().catch((error: unknown) => this.fail(error));
+    // Bytes wait safely in the journal, so uploads keep trying until the recorder stops.
+    this.#retry = { ...options.retry, persist: () => !this.#finishRequested && !this.#ended };
   }
 
   get status(): TrackUploadStatus {
@@ -67,7 +76,7 @@ export class TrackUpload {
   }
 
   get stats(): TrackUploadStats {
-    return { ...this.#stats };
+    return this.#journal.stats;
   }
 
   get failure(): TrackFailure | undefined {
@@ -80,17 +89,20 @@ export class TrackUpload {
     this.#registration = this.#register(startedAt);
   }
 
-  push(chunk: Blob): void {
-    if (this.#status === 'failed' || chunk.size === 0) return;
-    if (this.#status === 'completing' || this.#status === 'complete') {
+  /** Journals the chunk; it counts as recorded once the journal has it. */
+  push(chunk: Blob, at: number = Date.now()): void {
+    if (this.#ended || chunk.size === 0) return;
+    if (this.#finishRequested) {
       console.error(`callrec: track ${this.#options.trackId} got a chunk after it was finished; dropped`);
       return;
     }
-    this.#stats.chunks++;
-    this.#stats.recordedBytes += chunk.size;
-    if (this.#sink) this.#sink.push(chunk);
-    else this.#pending.push(chunk);
-    this.#progress();
+    this.#journal.append(chunk, at).then(
+      () => {
+        this.#feedSink();
+        this.#progress();
+      },
+      (error: unknown) => this.fail(error),
+    );
   }
 
   /**
@@ -98,6 +110,7 @@ export class TrackUpload {
    * the track's failure if it failed at any point.
    */
   finish(endedAt: number): Promise<TrackInfo> {
+    this.#finishRequested = true;
     this.#finished ??= this.#finish(endedAt);
     return this.#finished;
   }
@@ -107,27 +120,23 @@ export class TrackUpload {
       this.fail(new RecorderError('recorder_not_started', 'the recorder stopped before it started'));
     }
     await this.#registration;
+    await this.#journal.settled();
+    if (this.#alreadyComplete) return this.#completed(this.#alreadyComplete);
     let parts: CompletedPart[];
     try {
       if (!this.#sink || this.#status !== 'uploading') throw this.#failureError();
+      await this.#journal.update({ status: 'ended', endedAt });
+      this.#feedSink();
       this.#status = 'completing';
       parts = await this.#sink.finish();
-      if (this.#stats.recordedBytes === 0) {
+      // The last confirmations are journaled before anyone is told the track is complete.
+      await this.#journal.settled();
+      if (this.#journal.state.recordedBytes === 0) {
         throw new RecorderError('empty_track', 'the recorder produced no data for this track');
       }
-    } catch (error) {
-      this.fail(error);
-      await this.#failureReported;
-      throw this.#failureError();
-    }
-    try {
-      const info = await this.#api.completeTrack(this.#options.recordingId, this.#options.trackId, {
-        parts,
-        bytes: this.#stats.recordedBytes,
-        endedAt,
-      });
-      this.#status = 'complete';
-      return info;
+      const { recordingId, trackId } = this.#options;
+      const bytes = this.#journal.state.recordedBytes;
+      return this.#completed(await this.#api.completeTrack(recordingId, trackId, { parts, bytes, endedAt }));
     } catch (error) {
       this.fail(error);
       await this.#failureReported;
@@ -135,55 +144,88 @@ export class TrackUpload {
     }
   }
 
-  /** Gives up on the track: stops uploading, tells the server why, reports `onFailed`. */
+  #completed(info: TrackInfo): TrackInfo {
+    this.#status = 'complete';
+    this.#journal.update({ status: 'complete' }).catch((error: unknown) => {
+      // Storage has the track; a reload would only find it complete on the server.
+      console.error(`callrec: could not mark track ${this.#options.trackId} complete in the journal`, error);
+    });
+    return info;
+  }
+
+  /**
+   * Gives up on the track: stops uploading, reports `onFailed`, and, unless the reason is one a
+   * later retry may overcome (then the track is only interrupted), tells the server why.
+   */
   fail(reason: unknown): void {
-    if (this.#status === 'failed' || this.#status === 'complete') return;
-    this.#status = 'failed';
+    if (this.#ended || this.#status === 'complete') return;
     const failure = toTrackFailure(reason);
     this.#failure = failure;
-    this.#pending = [];
     this.#sink?.abort(reason);
-    // Unregistered tracks are unknown to the server; `#register` reports them once it knows them.
-    this.#failureReported = this.#registeredOnServer ? this.#sendFailure(failure) : Promise.resolve();
-    this.#options.onFailed?.(failure);
+    const interrupted = isTransient(reason);
+    this.#status = interrupted ? 'interrupted' : 'failed';
+    if (interrupted) {
+      this.#failureReported = Promise.resolve();
+    } else {
+      this.#journal.update({ status: 'failed', error: failure }).catch((error: unknown) => {
+        console.error(`callrec: could not mark track ${this.#options.trackId} failed in the journal`, error);
+      });
+      // Unregistered tracks are unknown to the server; `#register` reports them once it knows them.
+      this.#failureReported = this.#registeredOnServer ? this.#sendFailure(failure) : Promise.resolve();
+    }
+    this.#options.onFailed?.(failure, interrupted);
+  }
+
+  /** Failed or interrupted: nothing more is uploaded. */
+  get #ended(): boolean {
+    return this.#status === 'failed' || this.#status === 'interrupted';
   }
 
   async #register(startedAt: number): Promise<void> {
-    const { recordingId, trackId, participantId, displayName, kind, mimeType } = this.#options;
     try {
-      const { upload } = await this.#api.registerTrack(recordingId, trackId, {
-        participantId,
-        displayName,
-        kind,
-        mimeType,
+      const { track, upload } = await registerJournaledTrack(
+        this.#api,
+        this.#journal,
         startedAt,
-      });
+        this.#retry,
+      );
       this.#registeredOnServer = true;
-      if (this.#status === 'failed') {
+      if (this.#ended) {
         // Failed while registering: the server learns the reason now that it knows the track.
-        if (this.#failure) await this.#sendFailure(this.#failure);
+        if (this.#status === 'failed' && this.#failure) await this.#sendFailure(this.#failure);
         return;
       }
-      this.#sink = createUploadSink(upload, {
-        signParts: (partNumbers) => this.#api.signParts(recordingId, trackId, partNumbers),
-        putPart: (part, body) => this.#api.putPart(part, body),
-        putChunk: (url, body, contentRange) => this.#api.putChunk(url, body, contentRange),
-        partsInFlight: this.#options.partsInFlight,
-        signBatchSize: this.#options.signBatchSize,
-        retry: this.#options.retry,
-        onPartUploaded: (size) => {
-          this.#stats.uploadedBytes += size;
-          this.#progress();
+      if (track.status === 'complete') {
+        this.#alreadyComplete = track;
+        return;
+      }
+      this.#sinkBytes = this.#journal.state.confirmedBytes;
+      this.#sink = createJournaledSink(upload, {
+        ...this.#options,
+        journal: this.#journal,
+        retry: this.#retry,
+        onPartUploaded: (part) => {
+          this.#journal.confirm(part).then(
+            () => this.#progress(),
+            (error: unknown) => this.fail(error),
+          );
         },
         onError: (error) => this.fail(error),
       });
       this.#status = 'uploading';
-      const pending = this.#pending;
-      this.#pending = [];
-      for (const chunk of pending) this.#sink.push(chunk);
+      this.#feedSink();
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  /** Hands the sink whatever the journal holds beyond what the sink already knows. */
+  #feedSink(): void {
+    const recorded = this.#journal.state.recordedBytes;
+    if (!this.#sink || this.#ended || recorded <= this.#sinkBytes) return;
+    const size = recorded - this.#sinkBytes;
+    this.#sinkBytes = recorded;
+    this.#sink.append(size);
   }
 
   async #sendFailure(failure: TrackFailure): Promise<void> {
@@ -196,11 +238,8 @@ export class TrackUpload {
   }
 
   #failureError(): RecorderError {
-    const failure = this.#failure ?? {
-      code: 'internal_error',
-      message: 'the upload ended in an unknown state',
-    };
-    return new RecorderError(failure.code, failure.message);
+    const { code, message } = this.#failure ?? { code: 'internal_error', message: 'unknown upload state' };
+    return new RecorderError(code, message);
   }
 
   #progress(): void {

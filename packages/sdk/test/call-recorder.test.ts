@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FetchLike } from '../src/api-client.js';
 import { CallRecorder } from '../src/call-recorder.js';
+import { MemoryChunkJournal } from '../src/chunk-journal.js';
 import type { EventSourceLike } from '../src/completion.js';
 import { InvalidStateError, RecordingFailedError } from '../src/errors.js';
 import type { RecorderEventMap } from '../src/events.js';
@@ -102,6 +103,7 @@ function recorder(fetch: FetchLike, extra: Partial<ConstructorParameters<typeof 
     token: 'tok',
     fetch,
     sleep: async () => {},
+    journal: new MemoryChunkJournal(),
     ...extra,
   });
 }
@@ -142,8 +144,8 @@ describe('CallRecorder lifecycle', () => {
     vi.advanceTimersByTime(2000);
     expect(seen).toEqual([
       ['recordingStarted', { recordingId: 'rec1', roomId: 'room', startedAt: 1234 }],
-      ['recordingProgress', { recordingId: 'rec1', chunks: 0, participants: 0, bytes: 0 }],
-      ['recordingProgress', { recordingId: 'rec1', chunks: 0, participants: 0, bytes: 0 }],
+      ['recordingProgress', { recordingId: 'rec1', chunks: 0, participants: 0, bytes: 0, backlogBytes: 0 }],
+      ['recordingProgress', { recordingId: 'rec1', chunks: 0, participants: 0, bytes: 0, backlogBytes: 0 }],
     ]);
 
     const stopped = await rec.stop();

@@ -2,25 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { RecorderError } from '../src/errors.js';
 import { type Part, PartBuffer } from '../src/part-buffer.js';
 
-/** A chunk whose bytes are `start, start+1, ...` (mod 256), so any misplaced byte shows. */
-function chunk(start: number, size: number): Blob {
-  return new Blob([Uint8Array.from({ length: size }, (_, i) => (start + i) % 256)]);
-}
-
-async function bytesOf(parts: Part[]): Promise<number[]> {
-  const out: number[] = [];
-  for (const part of parts) out.push(...new Uint8Array(await part.blob.arrayBuffer()));
-  return out;
-}
-
 /** Pushes chunks of the given sizes; returns every part in order, the last one flushed. */
 function cut(buffer: PartBuffer, sizes: number[]): { parts: Part[]; afterEachPush: number[] } {
   const parts: Part[] = [];
   const afterEachPush: number[] = [];
-  let offset = 0;
   for (const size of sizes) {
-    parts.push(...buffer.push(chunk(offset, size)));
-    offset += size;
+    parts.push(...buffer.push(size));
     afterEachPush.push(buffer.bufferedBytes);
   }
   const last = buffer.flush();
@@ -28,8 +15,18 @@ function cut(buffer: PartBuffer, sizes: number[]): { parts: Part[]; afterEachPus
   return { parts, afterEachPush };
 }
 
+/** Parts must tile [from, total) without gap or overlap. */
+function expectContiguous(parts: Part[], from: number, total: number): void {
+  let at = from;
+  for (const part of parts) {
+    expect(part.start).toBe(at);
+    at += part.size;
+  }
+  expect(at).toBe(total);
+}
+
 describe('PartBuffer', () => {
-  it('cuts parts of exactly partSize across odd chunk sizes, numbered from 1, last one smaller', async () => {
+  it('cuts parts of exactly partSize across odd chunk sizes, numbered from 1, last one smaller', () => {
     const sizes = [1, 7, 13, 2, 29, 3, 11, 5];
     const total = sizes.reduce((a, b) => a + b, 0); // 71
     const buffer = new PartBuffer({ partSize: 16, maxParts: 100 });
@@ -37,28 +34,24 @@ describe('PartBuffer', () => {
 
     expect(parts.map((p) => p.partNumber)).toEqual([1, 2, 3, 4, 5]);
     expect(parts.map((p) => p.size)).toEqual([16, 16, 16, 16, 7]);
-    expect(parts.map((p) => p.blob.size)).toEqual([16, 16, 16, 16, 7]);
     expect(buffer.totalBytes).toBe(total);
-    expect(await bytesOf(parts)).toEqual(Array.from({ length: total }, (_, i) => i % 256));
+    expectContiguous(parts, 0, total);
   });
 
-  it('handles a 1-byte first chunk (a WebM header byte arriving alone)', async () => {
+  it('handles a 1-byte first chunk (a WebM header byte arriving alone)', () => {
     const buffer = new PartBuffer({ partSize: 10, maxParts: 100 });
-    expect(buffer.push(chunk(0, 1))).toEqual([]);
-    const parts = buffer.push(chunk(1, 25));
-    expect(parts.map((p) => [p.partNumber, p.size])).toEqual([
-      [1, 10],
-      [2, 10],
+    expect(buffer.push(1)).toEqual([]);
+    const parts = buffer.push(25);
+    expect(parts).toEqual([
+      { partNumber: 1, start: 0, size: 10 },
+      { partNumber: 2, start: 10, size: 10 },
     ]);
-    const last = buffer.flush();
-    expect(last?.partNumber).toBe(3);
-    expect(last?.size).toBe(6);
-    expect(await bytesOf([...parts, last as Part])).toEqual(Array.from({ length: 26 }, (_, i) => i));
+    expect(buffer.flush()).toEqual({ partNumber: 3, start: 20, size: 6 });
   });
 
   it('emits several parts from one chunk larger than a part', () => {
     const buffer = new PartBuffer({ partSize: 4, maxParts: 100 });
-    expect(buffer.push(chunk(0, 13)).map((p) => p.size)).toEqual([4, 4, 4]);
+    expect(buffer.push(13).map((p) => p.size)).toEqual([4, 4, 4]);
     expect(buffer.bufferedBytes).toBe(1);
   });
 
@@ -66,7 +59,7 @@ describe('PartBuffer', () => {
     const even = new PartBuffer({ partSize: 5, maxParts: 10 });
     expect(cut(even, [3, 7]).parts.map((p) => p.size)).toEqual([5, 5]);
     const empty = new PartBuffer({ partSize: 5, maxParts: 10 });
-    expect(empty.push(new Blob([]))).toEqual([]);
+    expect(empty.push(0)).toEqual([]);
     expect(empty.flush()).toBeUndefined();
   });
 
@@ -78,10 +71,27 @@ describe('PartBuffer', () => {
     for (const held of afterEachPush) expect(held).toBeLessThan(partSize);
   });
 
+  it('resumes at a part boundary with the right part numbers', () => {
+    const buffer = new PartBuffer({ partSize: 10, maxParts: 100, startOffset: 30 });
+    expect(buffer.totalBytes).toBe(30);
+    expect(buffer.partCount).toBe(3);
+    const { parts } = cut(buffer, [4, 12]);
+    expect(parts).toEqual([
+      { partNumber: 4, start: 30, size: 10 },
+      { partNumber: 5, start: 40, size: 6 },
+    ]);
+  });
+
+  it('resumes after a stored last part with nothing left to cut, and refuses more bytes', () => {
+    const buffer = new PartBuffer({ partSize: 10, maxParts: 100, startOffset: 27 });
+    expect(() => buffer.push(1)).toThrow(RecorderError);
+    expect(buffer.flush()).toBeUndefined();
+  });
+
   it('fails loudly as soon as a track would need more than maxParts', () => {
     const buffer = new PartBuffer({ partSize: 4, maxParts: 2 });
-    expect(buffer.push(chunk(0, 8)).length).toBe(2);
-    expect(() => buffer.push(chunk(8, 1))).toThrowError(
+    expect(buffer.push(8).length).toBe(2);
+    expect(() => buffer.push(1)).toThrowError(
       expect.objectContaining({ code: 'too_many_parts' }) as unknown as Error,
     );
   });
@@ -95,8 +105,9 @@ describe('PartBuffer', () => {
   it('rejects chunks after the last part was cut and nonsense sizes', () => {
     const buffer = new PartBuffer({ partSize: 4, maxParts: 2 });
     buffer.flush();
-    expect(() => buffer.push(chunk(0, 1))).toThrow(RecorderError);
+    expect(() => buffer.push(1)).toThrow(RecorderError);
     expect(() => new PartBuffer({ partSize: 0, maxParts: 1 })).toThrow(RangeError);
     expect(() => new PartBuffer({ partSize: 1, maxParts: 0 })).toThrow(RangeError);
+    expect(() => new PartBuffer({ partSize: 1, maxParts: 1, startOffset: -1 })).toThrow(RangeError);
   });
 });

@@ -4,11 +4,19 @@ import type { CompleteTrackRequest, RegisterTrackResponse } from '../src/protoco
 import { committedBytes, ResumableUpload } from '../src/resumable-upload.js';
 import type { RetryOptions } from '../src/retry.js';
 import { TrackUpload, type TrackUploadApi } from '../src/track-upload.js';
+import type { UploadSinkResume } from '../src/upload-sink.js';
 import { type ChunkFault, FakeGcsSession } from './fake-gcs-session.js';
 
 const retry: RetryOptions = { sleep: async () => {}, random: () => 0 };
 
-function setup(options: { multiple?: number; chunkSize?: number; faults?: ChunkFault[] } = {}) {
+interface SetupOptions {
+  multiple?: number;
+  chunkSize?: number;
+  faults?: ChunkFault[];
+  resume?: UploadSinkResume;
+}
+
+function setup(options: SetupOptions = {}) {
   const session = new FakeGcsSession(options.multiple ?? 4);
   session.faults.push(...(options.faults ?? []));
   const client = new RecordingClient({
@@ -19,35 +27,46 @@ function setup(options: { multiple?: number; chunkSize?: number; faults?: ChunkF
   });
   const errors: unknown[] = [];
   let uploaded = 0;
+  const journal: number[] = [];
   const sink = new ResumableUpload({
     url: session.url,
     chunkSize: options.chunkSize ?? 8,
     chunkMultiple: 4,
+    read: async (start, end) => new Blob([Uint8Array.from(journal.slice(start, end))]),
+    ...(options.resume ? { resume: options.resume } : {}),
     putChunk: (url, body, range) => client.putChunk(url, body, range),
     retry,
-    onPartUploaded: (size) => {
-      uploaded += size;
+    onPartUploaded: (part) => {
+      uploaded += part.size;
     },
     onError: (error) => errors.push(error),
   });
-  return { session, sink, errors, uploaded: () => uploaded };
+  /** Journals chunks of `sizes` whose bytes count up, and tells the sink; returns every byte. */
+  const push = (sizes: number[]): number[] => {
+    for (const size of sizes) {
+      journal.push(...Array.from({ length: size }, (_, i) => (journal.length + i) % 256));
+      sink.append(size);
+    }
+    return [...journal];
+  };
+  return { session, sink, push, journal, errors, uploaded: () => uploaded };
 }
 
-/** Pushes chunks of `sizes` whose bytes count up; returns every byte pushed. */
-function push(sink: { push(chunk: Blob): void }, sizes: number[]): number[] {
+/** Pushes chunks of `sizes` whose bytes count up into a track upload; returns every byte pushed. */
+function pushBlobs(upload: TrackUpload, sizes: number[]): number[] {
   const all: number[] = [];
   for (const size of sizes) {
     const bytes = Uint8Array.from({ length: size }, (_, i) => (all.length + i) % 256);
     all.push(...bytes);
-    sink.push(new Blob([bytes]));
+    upload.push(new Blob([bytes]));
   }
   return all;
 }
 
 describe('ResumableUpload', () => {
   it('PUTs ordered chunks with Content-Range, 308 for each but the last, the total on the last', async () => {
-    const { session, sink, errors, uploaded } = setup();
-    const sent = push(sink, [1, 5, 3, 9, 2]);
+    const { session, sink, push, errors, uploaded } = setup();
+    const sent = push([1, 5, 3, 9, 2]);
     expect(await sink.finish()).toEqual([{ partNumber: 1, etag: '"gcs-etag"' }]);
     expect(session.bytes()).toEqual(sent);
     expect(session.requests).toEqual([
@@ -60,8 +79,8 @@ describe('ResumableUpload', () => {
   });
 
   it('finalizes with an empty request when the track ends on a chunk boundary', async () => {
-    const { session, sink } = setup();
-    const sent = push(sink, [16]);
+    const { session, sink, push } = setup();
+    const sent = push([16]);
     // Both chunks went up before the recorder stopped, so no bytes are left for a final chunk.
     await vi.waitFor(() => expect(session.requests).toHaveLength(2));
     await sink.finish();
@@ -74,8 +93,8 @@ describe('ResumableUpload', () => {
   });
 
   it('resumes after a dropped response from the offset storage reports, sending nothing twice', async () => {
-    const { session, sink, errors } = setup({ faults: ['drop-response'] });
-    const sent = push(sink, [20]);
+    const { session, sink, push, errors } = setup({ faults: ['drop-response'] });
+    const sent = push([20]);
     await sink.finish();
     expect(session.bytes()).toEqual(sent);
     expect(session.requests.map((r) => [r.contentRange, r.status])).toEqual([
@@ -88,8 +107,8 @@ describe('ResumableUpload', () => {
   });
 
   it('re-sends the retained chunk after a 503, and the rest of it after a partial commit', async () => {
-    const { session, sink } = setup({ faults: ['unavailable', 'partial'] });
-    const sent = push(sink, [12]);
+    const { session, sink, push } = setup({ faults: ['unavailable', 'partial'] });
+    const sent = push([12]);
     await sink.finish();
     expect(session.bytes()).toEqual(sent);
     expect(session.requests.map((r) => [r.contentRange, r.status])).toEqual([
@@ -102,8 +121,8 @@ describe('ResumableUpload', () => {
   });
 
   it('carries on when storage refuses a replay of bytes it already committed', async () => {
-    const { session, sink, errors } = setup({ faults: ['replayed'] });
-    const sent = push(sink, [12]);
+    const { session, sink, push, errors } = setup({ faults: ['replayed'] });
+    const sent = push([12]);
     await sink.finish();
     expect(session.bytes()).toEqual(sent);
     expect(session.requests.map((r) => [r.contentRange, r.status])).toEqual([
@@ -115,8 +134,8 @@ describe('ResumableUpload', () => {
   });
 
   it('resumes a dropped final chunk by asking with the total, which finalizes', async () => {
-    const { session, sink } = setup({ faults: ['drop-response'] });
-    const sent = push(sink, [5]);
+    const { session, sink, push } = setup({ faults: ['drop-response'] });
+    const sent = push([5]);
     expect(await sink.finish()).toEqual([{ partNumber: 1, etag: '"gcs-etag"' }]);
     expect(session.bytes()).toEqual(sent);
     expect(session.requests.map((r) => [r.contentRange, r.status])).toEqual([
@@ -127,8 +146,8 @@ describe('ResumableUpload', () => {
 
   it('fails once, without retrying the chunk, when storage refuses a chunk that is not a multiple', async () => {
     // The server promised 4-byte multiples, but storage wants 8: its 400 is final.
-    const { session, sink, errors } = setup({ multiple: 8, chunkSize: 12 });
-    push(sink, [30]);
+    const { session, sink, push, errors } = setup({ multiple: 8, chunkSize: 12 });
+    push([30]);
     await expect(sink.finish()).rejects.toMatchObject({ status: 400, code: 'http_400' });
     // One status query checks that the 400 was not a replay of bytes already stored.
     expect(session.requests).toEqual([
@@ -203,7 +222,7 @@ describe('TrackUpload with a resumable target', () => {
       retry,
     });
     upload.begin(1);
-    const sent = push(upload, [3, 10, 6]);
+    const sent = pushBlobs(upload, [3, 10, 6]);
     await upload.finish(2);
     expect(session.bytes()).toEqual(sent);
     expect(completes).toEqual([{ parts: [{ partNumber: 1, etag: '"gcs-etag"' }], bytes: 19, endedAt: 2 }]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecordingClient } from '../src/api-client.js';
+import { crc32, crc32Hex } from '../src/checksum.js';
 import type { TrackFailure } from '../src/errors.js';
 import type { RetryOptions } from '../src/retry.js';
 import { TrackUpload, type TrackUploadStats } from '../src/track-upload.js';
@@ -66,7 +67,13 @@ describe('TrackUpload (multipart)', () => {
     ]);
     expect(server.assembled()).toEqual(sent);
     expect(Object.fromEntries(server.putAttempts)).toEqual({ 1: 2, 2: 3, 3: 1, 4: 2, 5: 1 });
-    expect(upload.stats).toEqual({ chunks: 6, recordedBytes: 47, uploadedBytes: 47 });
+    expect(upload.stats).toEqual({
+      chunks: 6,
+      recordedBytes: 47,
+      uploadedBytes: 47,
+      crc32: crc32Hex(crc32(Uint8Array.from(sent))),
+      backlogBytes: 0,
+    });
     expect(upload.status).toBe('complete');
     // Progress on every chunk and every confirmed part; uploaded bytes only ever grow.
     expect(progress.length).toBe(6 + 5);
@@ -91,7 +98,7 @@ describe('TrackUpload (multipart)', () => {
     expect(upload.status).toBe('failed');
   });
 
-  it('gives up after the retry limit and keeps the last server code', async () => {
+  it('after the recorder stopped, gives up at the retry limit with the last server code, but only interrupts the track', async () => {
     const server = new FakeServer();
     server.putScripts.set(
       1,
@@ -103,7 +110,9 @@ describe('TrackUpload (multipart)', () => {
     await expect(upload.finish(2)).rejects.toMatchObject({ code: 'storage_unavailable' });
     expect(server.putAttempts.get(1)).toBe(8);
     expect(failures[0]?.message).toMatch(/gave up after 8 attempts/);
-    expect(server.failBodies).toHaveLength(1);
+    // The server would abort the upload: it is not told, and the journal keeps the bytes.
+    expect(server.failBodies).toHaveLength(0);
+    expect(upload.status).toBe('interrupted');
   });
 
   it('signs again once when storage refuses a URL (expired), then succeeds', async () => {
