@@ -136,7 +136,8 @@ export class TrackUpload {
       }
       const { recordingId, trackId } = this.#options;
       const bytes = this.#journal.state.recordedBytes;
-      return this.#completed(await this.#api.completeTrack(recordingId, trackId, { parts, bytes, endedAt }));
+      const info = await this.#api.completeTrack(recordingId, trackId, { parts, bytes, endedAt });
+      return await this.#completed(info);
     } catch (error) {
       this.fail(error);
       await this.#failureReported;
@@ -144,12 +145,14 @@ export class TrackUpload {
     }
   }
 
-  #completed(info: TrackInfo): TrackInfo {
+  async #completed(info: TrackInfo): Promise<TrackInfo> {
     this.#status = 'complete';
-    this.#journal.update({ status: 'complete' }).catch((error: unknown) => {
+    try {
+      await this.#journal.update({ status: 'complete' });
+    } catch (error) {
       // Storage has the track; a reload would only find it complete on the server.
       console.error(`callrec: could not mark track ${this.#options.trackId} complete in the journal`, error);
-    });
+    }
     return info;
   }
 

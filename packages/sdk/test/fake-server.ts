@@ -1,5 +1,13 @@
 import type { FetchLike } from '../src/api-client.js';
-import type { CompleteTrackRequest, FailTrackRequest, SignPartsRequest, TrackInfo } from '../src/protocol.js';
+import type {
+  CompleteTrackRequest,
+  FailTrackRequest,
+  RecordingInfo,
+  RecordingStatus,
+  SignPartsRequest,
+  StopRecordingRequest,
+  TrackInfo,
+} from '../src/protocol.js';
 
 /** A scripted answer for one PUT of a part: a status with an optional error body, or a network failure. */
 export type PutScript = { status: number; code?: string; message?: string } | 'network';
@@ -23,6 +31,12 @@ export class FakeServer {
   /** Answers for the next PUTs of a part number, used up in order before a PUT succeeds. */
   readonly putScripts = new Map<number, PutScript[]>();
   registerScript: { status: number; code: string } | undefined;
+  /** The recording, for GET /v1/recordings/:id and stop; `undefined` answers 404. */
+  recordingStatus: RecordingStatus | undefined = 'recording';
+  /** What complete compares with; the multipart parts stored here unless replaced. */
+  storedBytes: () => number = () => [...this.stored.values()].reduce((sum, part) => sum + part.length, 0);
+  readonly trackStatus = new Map<string, TrackInfo['status']>();
+  readonly stopBodies: StopRecordingRequest[] = [];
 
   readonly stored = new Map<number, Uint8Array>();
   readonly signCalls: number[][] = [];
@@ -39,6 +53,12 @@ export class FakeServer {
     if (url.startsWith('http://storage.test/')) return this.#put(pathname, init);
     this.authHeaders.push(new Headers(init.headers).get('Authorization'));
     const body = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
+    if (method === 'POST' && pathname === '/v1/recordings') {
+      this.recordingStatus = 'recording';
+      return json(201, this.#recordingInfo('rec1'));
+    }
+    const recording = /^\/v1\/recordings\/([^/]+)(\/stop)?$/.exec(pathname);
+    if (recording) return this.#recording(recording[1] as string, method, recording[2], body);
     const track = /^\/v1\/recordings\/([^/]+)\/tracks\/([^/]+)(\/[a-z]+)?$/.exec(pathname);
     if (!track) return json(404, { error: { code: 'not_found', message: pathname } });
     const [, , trackId, action] = track;
@@ -57,7 +77,9 @@ export class FakeServer {
               maxParts: this.maxParts,
             }
           : this.resumableTarget;
-      return json(201, { track: this.#info(trackId as string, 'recording'), upload });
+      const status = this.trackStatus.get(trackId as string) ?? 'recording';
+      this.trackStatus.set(trackId as string, status);
+      return json(201, { track: this.#info(trackId as string, status), upload });
     }
     if (method === 'POST' && action === '/parts') {
       const { partNumbers } = body as SignPartsRequest;
@@ -73,20 +95,49 @@ export class FakeServer {
     if (method === 'POST' && action === '/complete') {
       const request = body as CompleteTrackRequest;
       this.completeBodies.push(request);
-      const storedBytes = [...this.stored.values()].reduce((sum, part) => sum + part.length, 0);
+      const storedBytes = this.storedBytes();
       if (storedBytes !== request.bytes) {
         return json(409, {
           error: { code: 'bytes_mismatch', message: `${storedBytes} != ${request.bytes}` },
         });
       }
+      this.trackStatus.set(trackId as string, 'complete');
       return json(200, { ...this.#info(trackId as string, 'complete'), bytes: request.bytes });
     }
     if (method === 'POST' && action === '/fail') {
       this.failBodies.push(body as FailTrackRequest);
+      this.trackStatus.set(trackId as string, 'failed');
       return json(200, this.#info(trackId as string, 'failed'));
     }
     return json(404, { error: { code: 'not_found', message: `${method} ${pathname}` } });
   };
+
+  #recording(id: string, method: string, stop: string | undefined, body: unknown): Response {
+    if (!this.recordingStatus) return json(404, { error: { code: 'recording_not_found', message: id } });
+    if (method === 'POST' && stop) {
+      this.stopBodies.push(body as StopRecordingRequest);
+      this.recordingStatus = 'queued';
+      return json(202, this.#recordingInfo(id));
+    }
+    if (method === 'GET' && !stop) return json(200, this.#recordingInfo(id));
+    return json(404, { error: { code: 'not_found', message: `${method} ${id}` } });
+  }
+
+  #recordingInfo(id: string): RecordingInfo {
+    return {
+      id,
+      roomId: 'room',
+      status: this.recordingStatus ?? 'failed',
+      createdAt: 1,
+      format: 'webm',
+      videoCodec: 'vp8',
+      audioCodec: 'opus',
+      storage: { provider: 'local' },
+      tracks: [...this.trackStatus].map(([trackId, status]) => this.#info(trackId, status)),
+      outputs: [],
+      thumbnails: [],
+    };
+  }
 
   /** Everything stored, in part order. */
   assembled(): number[] {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecordingApiError } from '../src/errors.js';
+import { ManualOnlineSignal } from '../src/online.js';
 import {
   backoffCeiling,
   backoffDelay,
@@ -149,5 +150,73 @@ describe('withRetry', () => {
       ),
     ).rejects.toMatchObject({ code: 'invalid_token' });
     expect(fixedCalls).toBe(1);
+  });
+});
+
+describe('withRetry offline and persistent', () => {
+  it('waits while offline without calling, and does not count failures caused by going offline', async () => {
+    const online = new ManualOnlineSignal(false);
+    const waits: number[] = [];
+    let calls = 0;
+    const result = withRetry(
+      async () => {
+        calls++;
+        if (calls <= 3) {
+          // The request dies because the network went away under it.
+          online.set(false);
+          throw apiError(0, 'network_error');
+        }
+        return 'ok';
+      },
+      { online, policy: { maxAttempts: 1 }, sleep: async (ms) => void waits.push(ms) },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(calls).toBe(0);
+    for (let i = 0; i < 3; i++) {
+      online.set(true);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    online.set(true);
+    await expect(result).resolves.toBe('ok');
+    expect(calls).toBe(4);
+    expect(waits).toEqual([]);
+  });
+
+  it('keeps retrying transient failures, exhausted ones included, while persist() holds, with capped backoff', async () => {
+    let persist = true;
+    const waits: number[] = [];
+    let calls = 0;
+    const error = await withRetry(
+      async () => {
+        calls++;
+        if (calls === 20) persist = false;
+        // An inner retry loop that already gave up: still transient.
+        throw calls % 2 ? apiError(503).giveUp(3) : apiError(502);
+      },
+      {
+        persist: () => persist,
+        policy: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1000 },
+        random: () => 0.999,
+        sleep: async (ms) => void waits.push(ms),
+      },
+    ).catch((e: unknown) => e);
+    expect(calls).toBe(20);
+    expect(error).toMatchObject({ status: 502, exhausted: true });
+    expect(Math.max(...waits)).toBeLessThan(1000);
+    expect(waits.slice(-3)).toEqual([999, 999, 999]);
+  });
+
+  it('never persists through a 4xx', async () => {
+    let calls = 0;
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw apiError(409, 'recording_not_active');
+        },
+        { persist: () => true, sleep: async () => {} },
+      ),
+    ).rejects.toMatchObject({ code: 'recording_not_active' });
+    expect(calls).toBe(1);
   });
 });
