@@ -119,6 +119,23 @@ export interface SignPartsResponse {
   expiresAt: number;
 }
 
+/** One part storage holds for an unfinished multipart upload. */
+export interface ListedPart {
+  partNumber: number;
+  /** Quoted, as the part PUT's `ETag` header carries it. */
+  etag: string;
+  size: number;
+}
+
+/**
+ * GET /v1/recordings/:id/tracks/:trackId/parts — the parts storage already holds for a track
+ * still `recording` (multipart uploads only; 409 `upload_not_multipart` otherwise, 409
+ * `track_not_active` once the track is complete or failed). Ascending by part number.
+ */
+export interface ListPartsResponse {
+  parts: ListedPart[];
+}
+
 export interface TrackInfo {
   id: string;
   participantId: string;

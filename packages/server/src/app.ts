@@ -15,13 +15,16 @@ import { trackRoutes } from './http/routes/tracks.js';
 import { uploadRoutes } from './http/routes/uploads.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { processRecording } from './processing/pipeline.js';
+import { type AbandonedUpload, AbandonedUploadSweeper } from './recording/abandoned-uploads.js';
+import { settleInterruptedCompletions } from './recording/complete-track.js';
 import type { RecordingContext } from './recording/context.js';
 import { RecordingEvents } from './recording/events.js';
 import { ProcessingQueue } from './recording/processing-queue.js';
-import { Processor, type ProcessRecording } from './recording/processor.js';
+import { clearWorkDirs, Processor, type ProcessRecording, WORK_DIR } from './recording/processor.js';
 import { RecordingService } from './recording/service.js';
 import { RecordingStore } from './state/recording-store.js';
 import { createStorage } from './storage/index.js';
+import { removeInterruptedWrites } from './storage/interrupted-writes.js';
 import { LocalStore } from './storage/local-store.js';
 import type { RecordingStorage } from './storage/storage.js';
 
@@ -34,6 +37,8 @@ export interface CreateAppOptions {
   logger?: Logger;
   /** Clock (epoch ms) for timestamps, token and URL expiry. */
   now?: () => number;
+  /** Told about every upload the abandoned-upload sweeper aborts (it also logs a warning). */
+  onUploadAbandoned?: (upload: AbandonedUpload) => void;
 }
 
 export interface CallrecApp {
@@ -43,7 +48,9 @@ export interface CallrecApp {
   events: RecordingEvents;
   storage: RecordingStorage;
   config: ServerConfig;
-  /** Ends event streams, interrupts processing (it resumes at the next start) and flushes state. */
+  /** Aborts uploads idle for `config.abandonedUploadMs`; runs by itself, `sweep()` runs one pass now. */
+  abandonedUploads: AbandonedUploadSweeper;
+  /** Ends event streams, stops the sweeper, interrupts processing (it resumes at the next start) and flushes state. */
   close(): Promise<void>;
 }
 
@@ -55,9 +62,11 @@ export async function createApp(options: CreateAppOptions): Promise<CallrecApp> 
   const logger = options.logger ?? consoleLogger;
   const signer = new UrlSigner(config.tokenSecret, now);
   const storage = options.storage ?? (await createStorage(config, signer));
+  const startedAt = now();
   const store = await RecordingStore.open(join(config.outputDir, '.state'), logger);
   const events = new RecordingEvents(logger);
   const ctx: RecordingContext = { config, store, storage, events, logger, now };
+  await recoverFromCrash(ctx);
   const processor = new Processor(ctx, options.processRecording ?? processRecording);
   const queue = new ProcessingQueue(config.processingConcurrency, (id) => processor.run(id), logger);
   const service = new RecordingService(ctx, queue);
@@ -101,6 +110,13 @@ export async function createApp(options: CreateAppOptions): Promise<CallrecApp> 
 
   const resumed = await service.resumeProcessing();
   if (resumed.length > 0) logger.info(`callrec: resuming processing of ${resumed.join(', ')}`);
+  const abandonedUploads = new AbandonedUploadSweeper(ctx, {
+    timeoutMs: config.abandonedUploadMs,
+    since: startedAt,
+    stop: (id, when) => service.stop(id, {}, when),
+    onAbandoned: options.onUploadAbandoned,
+  });
+  abandonedUploads.start();
 
   return {
     app,
@@ -108,11 +124,28 @@ export async function createApp(options: CreateAppOptions): Promise<CallrecApp> 
     events,
     storage,
     config,
+    abandonedUploads,
     async close() {
       shutdown.abort();
+      await abandonedUploads.close();
       processor.abort();
       await queue.close();
       await store.drain();
     },
   };
+}
+
+/**
+ * What a server killed with `kill -9` can leave behind, put right before serving: temp files of
+ * interrupted writes, work directories of interrupted processing (the job itself is re-queued by
+ * resumeProcessing), and tracks storage assembled whose completion the state had not yet recorded.
+ */
+async function recoverFromCrash(ctx: RecordingContext): Promise<void> {
+  const { config, storage, logger } = ctx;
+  await clearWorkDirs(config.outputDir);
+  if (storage instanceof LocalStore) {
+    const removed = await removeInterruptedWrites(storage.root, ['.state', WORK_DIR]);
+    if (removed.length > 0) logger.info(`callrec: removed ${removed.length} interrupted write(s)`);
+  }
+  await settleInterruptedCompletions(ctx);
 }

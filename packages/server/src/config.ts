@@ -26,6 +26,8 @@ export interface ServerConfig {
   publicUrl: string;
   /** Browser origins allowed by CORS; `*` allows any (tokens travel in headers, not cookies). */
   corsOrigins: string[] | '*';
+  /** Uploads with no register/sign/complete request for this long are aborted (`upload_abandoned`). */
+  abandonedUploadMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -45,6 +47,7 @@ export const CONFIG_DEFAULTS = {
   fps: 30,
   port: 8787,
   host: '127.0.0.1',
+  abandonedUploadMs: 24 * 60 * 60 * 1000,
 } as const;
 
 /** Only for RECORDING_DEV=1: anyone can mint tokens with it, so it never protects anything. */
@@ -128,6 +131,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     host,
     publicUrl: publicUrl.replace(/\/+$/, ''),
     corsOrigins: !origins || origins.trim() === '*' ? '*' : origins.split(',').map((o) => o.trim()),
+    abandonedUploadMs: read.int('RECORDING_ABANDONED_UPLOAD_MS', d.abandonedUploadMs, 10, 365 * 86_400_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

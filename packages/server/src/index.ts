@@ -14,6 +14,7 @@ export type { AppEnv } from './http/auth.js';
 export { type ListenOptions, listen } from './listen.js';
 export type { Logger } from './logger.js';
 export type { ProcessingJob, ProcessingResult } from './processing/job.js';
+export type { AbandonedUpload, AbandonedUploadSweeper } from './recording/abandoned-uploads.js';
 export type { EventOf, RecordingEvents } from './recording/events.js';
 export type { ProcessRecording } from './recording/processor.js';
 export type { RecordingService } from './recording/service.js';

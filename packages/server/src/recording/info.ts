@@ -6,7 +6,7 @@ import type { RecordingStorage } from '../storage/storage.js';
 export const READ_URL_TTL_SECONDS = 3600;
 
 export function toTrackInfo(track: TrackState): TrackInfo {
-  const { key, uploadId, upload, signedParts, parts, ...info } = track;
+  const { key, uploadId, upload, signedParts, parts, lastActivityAt, completing, ...info } = track;
   return structuredClone(info);
 }
 

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import type { OutputInfo, ThumbnailInfo } from '@callrec/sdk/protocol';
+import { crashPoint } from '../crash-point.js';
 import { ProcessingError, type ProcessingJob, type ProcessingResult } from '../processing/job.js';
 import type { RecordingState } from '../state/recording-state.js';
 import { storageKeys } from '../storage/keys.js';
@@ -13,6 +13,16 @@ export type ProcessRecording = (
 ) => Promise<ProcessingResult>;
 
 type StoredOutput = Omit<OutputInfo, 'url'>;
+
+/**
+ * Work directories live under `<outputDir>/.work/`, owned by this server: a server killed
+ * mid-job leaves its directory there, and the next start removes them all (clearWorkDirs).
+ */
+export const WORK_DIR = '.work';
+
+export async function clearWorkDirs(outputDir: string): Promise<void> {
+  await rm(join(outputDir, WORK_DIR), { recursive: true, force: true });
+}
 type StoredThumbnail = Omit<ThumbnailInfo, 'url'>;
 
 /**
@@ -38,8 +48,11 @@ export class Processor {
   async run(id: string): Promise<void> {
     const state = await this.#begin(id);
     if (!state) return;
-    const workDir = await mkdtemp(join(tmpdir(), `callrec-${id}-`));
+    let workDir: string | undefined;
     try {
+      const workRoot = join(this.#ctx.config.outputDir, WORK_DIR);
+      await mkdir(workRoot, { recursive: true });
+      workDir = await mkdtemp(join(workRoot, `${id}-`));
       const { signal } = this.#shutdown;
       const result = await this.#process(await this.#prepare(state, workDir), { signal });
       await change(this.#ctx, id, (_draft, emit) =>
@@ -65,7 +78,7 @@ export class Processor {
     } catch (err) {
       await this.#fail(id, err);
     } finally {
-      await rm(workDir, { recursive: true, force: true });
+      if (workDir) await rm(workDir, { recursive: true, force: true });
     }
   }
 
@@ -113,6 +126,7 @@ export class Processor {
           ? storageKeys.composite(id, ext)
           : storageKeys.participant(id, file.participantId as string, ext);
       await storage.upload(file.path, key, file.mimeType);
+      crashPoint('processing:after-output-upload');
       const { mimeType, size, duration, hasAudio, hasVideo, participantId } = file;
       const base = {
         kind,

@@ -10,6 +10,7 @@ import { ApiError } from '../errors.js';
 import { outputCodecsProblem } from '../processing/codecs.js';
 import type { RecordingState, StoredEvent } from '../state/recording-state.js';
 import { recordingNotFound } from '../state/recording-store.js';
+import { completeTrack, settleCompletion } from './complete-track.js';
 import { change, type RecordingContext } from './context.js';
 import { appendEvent } from './events.js';
 import { toRecordingInfo } from './info.js';
@@ -101,7 +102,12 @@ export class RecordingService {
   }
 
   completeTrack(id: string, trackId: string, body: CompleteTrackRequest) {
-    return tracks.completeTrack(this.#ctx, id, trackId, body);
+    return completeTrack(this.#ctx, id, trackId, body);
+  }
+
+  /** The parts storage holds for a track still uploading (multipart only). */
+  listParts(id: string, trackId: string) {
+    return tracks.listParts(this.#ctx, id, trackId);
   }
 
   failTrack(id: string, trackId: string, body: FailTrackRequest) {
@@ -112,11 +118,18 @@ export class RecordingService {
    * Ends the recording (idempotent). Tracks still uploading are aborted and marked failed; with
    * at least one complete track the recording is queued for processing, otherwise it fails.
    */
-  async stop(id: string, body: StopRecordingRequest = {}): Promise<RecordingInfo> {
+  async stop(
+    id: string,
+    body: StopRecordingRequest = {},
+    /** Checked under the recording's lock: stop only if it still holds (the sweeper's idle test). */
+    when?: (state: RecordingState) => boolean,
+  ): Promise<RecordingInfo> {
     const queued = await change(this.#ctx, id, async (draft, emit) => {
-      if (draft.status !== 'recording') return false;
+      if (draft.status !== 'recording' || (when && !when(draft))) return false;
       for (const track of draft.tracks.filter((t) => t.status === 'recording')) {
+        if (await settleCompletion(this.#ctx, track)) continue;
         await this.#ctx.storage.abortUpload(track.key, track.uploadId);
+        delete track.completing;
         track.status = 'failed';
         track.error = { code: 'not_completed', message: 'The recording stopped before this track completed' };
       }

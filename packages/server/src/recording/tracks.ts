@@ -1,6 +1,6 @@
 import type {
-  CompleteTrackRequest,
   FailTrackRequest,
+  ListPartsResponse,
   RegisterTrackRequest,
   RegisterTrackResponse,
   SignPartsResponse,
@@ -8,8 +8,8 @@ import type {
 } from '@callrec/sdk/protocol';
 import { ApiError } from '../errors.js';
 import type { RecordingState, TrackState } from '../state/recording-state.js';
+import { recordingNotFound } from '../state/recording-store.js';
 import { storageKeys } from '../storage/keys.js';
-import { checkParts } from '../storage/parts.js';
 import { change, type Emit, type RecordingContext } from './context.js';
 import { toTrackInfo } from './info.js';
 
@@ -55,6 +55,7 @@ export function registerTrack(
       uploadId,
       upload: target,
       signedParts: [],
+      lastActivityAt: ctx.now(),
     };
     draft.tracks.push(track);
     emitProgress(draft, emit);
@@ -70,15 +71,9 @@ export function signParts(
 ): Promise<SignPartsResponse> {
   return change(ctx, id, async (draft, emit) => {
     assertActive(draft);
-    const track = activeTrack(draft, trackId);
-    if (track.upload.type !== 'multipart') {
-      throw new ApiError(
-        409,
-        'upload_not_multipart',
-        'This track uploads to a resumable session URL, not parts',
-      );
-    }
+    const track = multipartTrack(draft, trackId);
     const parts = await ctx.storage.signParts(track.key, track.uploadId, partNumbers, PART_URL_TTL_SECONDS);
+    track.lastActivityAt = ctx.now();
     const before = track.signedParts.length;
     track.signedParts = [...new Set([...track.signedParts, ...partNumbers])].sort((a, b) => a - b);
     if (track.signedParts.length !== before) emitProgress(draft, emit);
@@ -86,36 +81,17 @@ export function signParts(
   });
 }
 
-export function completeTrack(
-  ctx: RecordingContext,
-  id: string,
-  trackId: string,
-  body: CompleteTrackRequest,
-): Promise<TrackInfo> {
-  return change(ctx, id, async (draft, emit) => {
-    const track = findTrack(draft, trackId);
-    if (track.status === 'complete') return toTrackInfo(track);
-    if (track.status === 'failed') throw trackNotActive(track);
-    const parts = [...body.parts].sort((a, b) => a.partNumber - b.partNumber);
-    if (track.upload.type === 'multipart') {
-      const stored = await ctx.storage.listParts(track.key, track.uploadId);
-      const bytes = checkParts(parts, stored, track.upload.minPartSize);
-      if (bytes !== body.bytes) throw bytesMismatch(body.bytes, bytes);
-    }
-    const { size } = await ctx.storage.completeUpload(track.key, track.uploadId, parts);
-    if (size !== body.bytes) {
-      // The object is assembled but is not what the recorder produced: keep it, fail the track.
-      track.status = 'failed';
-      track.error = { code: 'bytes_mismatch', message: `Storage holds ${size} bytes, not ${body.bytes}` };
-      await ctx.store.save(draft);
-      throw bytesMismatch(body.bytes, size);
-    }
-    track.status = 'complete';
-    track.bytes = size;
-    track.endedAt = body.endedAt;
-    track.parts = parts;
-    emitProgress(draft, emit);
-    return toTrackInfo(track);
+/**
+ * The parts storage holds for a track still uploading, for an SDK resuming after a reload. A read:
+ * it takes the recording's lock (so it never sees a half-finished completion) but writes nothing.
+ */
+export function listParts(ctx: RecordingContext, id: string, trackId: string): Promise<ListPartsResponse> {
+  return ctx.store.withLock(id, async () => {
+    const state = ctx.store.get(id);
+    if (!state) throw recordingNotFound(id);
+    const track = multipartTrack(state, trackId);
+    const stored = await ctx.storage.listParts(track.key, track.uploadId);
+    return { parts: stored.map(({ partNumber, etag, size }) => ({ partNumber, etag: quoted(etag), size })) };
   });
 }
 
@@ -130,6 +106,7 @@ export function failTrack(
     if (track.status === 'failed') return toTrackInfo(track);
     if (track.status === 'complete') throw trackNotActive(track);
     await ctx.storage.abortUpload(track.key, track.uploadId);
+    delete track.completing;
     track.status = 'failed';
     track.error = { code: body.code, message: body.message };
     return toTrackInfo(track);
@@ -146,6 +123,11 @@ export function emitProgress(draft: RecordingState, emit: Emit): void {
   });
 }
 
+/** ETags as the part PUT's `ETag` header carries them: one pair of quotes. */
+function quoted(etag: string): string {
+  return `"${etag.replaceAll('"', '')}"`;
+}
+
 function assertActive(draft: RecordingState): void {
   if (draft.status !== 'recording') {
     throw new ApiError(
@@ -156,23 +138,30 @@ function assertActive(draft: RecordingState): void {
   }
 }
 
-function findTrack(draft: RecordingState, trackId: string): TrackState {
+export function findTrack(draft: RecordingState, trackId: string): TrackState {
   const track = draft.tracks.find((t) => t.id === trackId);
   if (!track) throw new ApiError(404, 'track_not_found', `No track with id ${JSON.stringify(trackId)}`);
   return track;
 }
 
-function activeTrack(draft: RecordingState, trackId: string): TrackState {
-  const track = findTrack(draft, trackId);
+function multipartTrack(state: RecordingState, trackId: string): TrackState {
+  const track = findTrack(state, trackId);
   if (track.status !== 'recording') throw trackNotActive(track);
+  if (track.upload.type !== 'multipart') {
+    throw new ApiError(
+      409,
+      'upload_not_multipart',
+      'This track uploads to a resumable session URL, not parts',
+    );
+  }
   return track;
 }
 
-function trackNotActive(track: TrackState): ApiError {
+export function trackNotActive(track: TrackState): ApiError {
   return new ApiError(409, 'track_not_active', `Track ${track.id} is already ${track.status}`);
 }
 
-function bytesMismatch(expected: number, stored: number): ApiError {
+export function bytesMismatch(expected: number, stored: number): ApiError {
   return new ApiError(
     409,
     'bytes_mismatch',

@@ -45,6 +45,19 @@ export interface TrackState extends TrackInfo {
   signedParts: number[];
   /** The parts the track was assembled from, once complete. */
   parts?: CompletedPart[];
+  /** Last register, sign or complete request (epoch ms); the abandoned-upload sweeper reads it. */
+  lastActivityAt?: number;
+  /**
+   * A completion handed to storage but not yet recorded here. Written before storage assembles
+   * the object, so a restart can tell "assembled, then killed" from "never assembled".
+   */
+  completing?: PendingCompletion;
+}
+
+export interface PendingCompletion {
+  parts: CompletedPart[];
+  bytes: number;
+  endedAt: number;
 }
 
 export type StoredEvent = {

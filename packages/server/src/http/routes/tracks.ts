@@ -29,6 +29,12 @@ export function trackRoutes({ service, auth, json }: RouteDeps): Hono<AppEnv> {
     return c.json(await service.signParts(id, trackId, partNumbers));
   });
 
+  // What storage already holds, so an SDK recovering after a reload uploads only the rest.
+  app.get('/recordings/:id/tracks/:trackId/parts', auth, async (c) => {
+    const { id, trackId } = ids(c);
+    return c.json(await service.listParts(id, trackId));
+  });
+
   app.post('/recordings/:id/tracks/:trackId/complete', auth, json, async (c) => {
     const { id, trackId } = ids(c);
     const body = await readBody(c, completeTrackSchema);
