@@ -112,6 +112,7 @@ const endpoints: Record<string, Endpoint> = {
       { partNumbers: [10_001] },
     ],
   },
+  'GET parts': { method: 'GET', path: (id) => `${track(id)}/parts` },
   'POST complete': {
     method: 'POST',
     path: (id) => `${track(id)}/complete`,
@@ -193,6 +194,16 @@ describe('track-level and admin routes', () => {
       const res = await call('POST', `/v1/recordings/${A}/tracks/nope/${suffix}`, tokenFor(A), body);
       await expectError(res, 404, 'track_not_found');
     }
+    await expectError(
+      await call('GET', `/v1/recordings/${A}/tracks/nope/parts`, tokenFor(A)),
+      404,
+      'track_not_found',
+    );
+    await expectError(
+      await call('GET', `/v1/recordings/${A}/tracks/..%2F${B}/parts`, tokenFor(A)),
+      400,
+      'invalid_id',
+    );
     const traversal = await call('POST', `/v1/recordings/${A}/tracks/..%2F..%2F${B}/parts`, tokenFor(A), {
       partNumbers: [1],
     });
