@@ -16,7 +16,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RecordingInfo } from '../packages/sdk/src/protocol.js';
 import { CONFIG_DEFAULTS } from '../packages/server/src/config.js';
 import type { RecordingState } from '../packages/server/src/state/recording-state.js';
 import { setupBucket } from '../packages/server/src/storage/s3-bucket-setup.js';
@@ -101,7 +100,8 @@ interface Run {
   stop: { t: number; tracks: TrackCounters[] };
   log: PageLog;
   tracks: TrackCounters[];
-  info: RecordingInfo;
+  /** The page's final status line when it is not `completed`. */
+  pageError?: string;
   state: RecordingState;
   busyDuringCall: number;
   busyAfterStop: number;
@@ -129,7 +129,7 @@ async function finalState(outputDir: string, id: string): Promise<RecordingState
   throw new Error(`${file} never reached completed/failed`);
 }
 
-async function recordCall(pageUrl: string, serverUrl: string, outputDir: string): Promise<Run> {
+async function recordCall(pageUrl: string, outputDir: string): Promise<Run> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
@@ -150,14 +150,14 @@ async function recordCall(pageUrl: string, serverUrl: string, outputDir: string)
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.on('console', (msg) => msg.type() === 'error' && progress(`page error: ${msg.text()}`));
     page.on('pageerror', (error) => progress(`page exception: ${error.message}`));
-    const state = (s: string) => `[data-testid="status"][data-state="${s}"]`;
+    const status = (s: string) => `[data-testid="status"][data-state="${s}"]`;
     // The demo's `?videoBitsPerSecond=` (a page without it records at the SDK's default, 2 Mbit/s).
     await page.goto(`${pageUrl}/?videoBitsPerSecond=${videoBitrate}`);
-    await page.waitForSelector(state('idle'), { state: 'attached', timeout: 60_000 });
+    await page.waitForSelector(status('idle'), { state: 'attached', timeout: 60_000 });
     await instrument(page);
 
     await page.click('[data-testid="record"]');
-    await page.waitForSelector(state('recording'), { state: 'attached', timeout: 30_000 });
+    await page.waitForSelector(status('recording'), { state: 'attached', timeout: 30_000 });
     const clickedRecord = Date.now();
     const recordingId = (await page.getAttribute('[data-testid="recording-id"]', 'data-recording-id')) ?? '';
     progress(`recording ${recordingId} for ${recordSeconds} s`);
@@ -173,23 +173,28 @@ async function recordCall(pageUrl: string, serverUrl: string, outputDir: string)
     const stopTicks = cpuTicks();
     const stop = await clickStop(page);
     progress('stop clicked; waiting for the recording to complete');
-    await page.waitForSelector(`${state('completed')}, ${state('failed')}`, {
+    await page.waitForSelector(`${status('completed')}, ${status('failed')}`, {
       state: 'attached',
       timeout: COMPLETION_TIMEOUT_MS,
     });
     const busyAfterStop = busyPercent(stopTicks, cpuTicks());
     const { log, tracks } = await readLog(page);
-    const info = await api<RecordingInfo>(serverUrl, `/v1/recordings/${recordingId}`);
-    if (info.status !== 'completed')
-      throw new Error(`recording ${info.status}: ${JSON.stringify(info.error)}`);
+    // The server's own record is the truth; the page can still fail after `recordingCompleted`
+    // (e.g. when fetching the final info fails), which the report then says.
+    const state = await finalState(outputDir, recordingId);
+    if (state.status !== 'completed')
+      throw new Error(`recording ${state.status}: ${JSON.stringify(state.error)}`);
+    const pageState = await page.getAttribute('[data-testid="status"]', 'data-state');
+    const pageError =
+      pageState === 'completed' ? undefined : ((await page.textContent('[data-testid="status"]')) ?? '');
     return {
       recordingId,
       clickedRecord,
       stop,
       log,
       tracks,
-      info,
-      state: await finalState(outputDir, recordingId),
+      state,
+      ...(pageError === undefined ? {} : { pageError }),
       busyDuringCall: busyPercent(callTicks, stopTicks),
       busyAfterStop,
     };
@@ -199,7 +204,7 @@ async function recordCall(pageUrl: string, serverUrl: string, outputDir: string)
 }
 
 function summarize(run: Run) {
-  const { stop, log, state, info } = run;
+  const { stop, log, state } = run;
   const firstAfterStop = (s: string) => log.states.find((x) => x.state === s && x.t >= stop.t)?.t;
   const eventAt = (name: string) => log.events.find((e) => e.name === name && e.t >= stop.t)?.t;
   const serverAt = (name: string) => state.events.find((e) => e.name === name)?.at;
@@ -219,7 +224,7 @@ function summarize(run: Run) {
   const backlogAtStop = recordedAtStop - uploadedAtStop;
   const duringCall = log.samples.filter((x) => x.t >= run.clickedRecord && x.t <= stop.t);
   const processingSeconds = (completedAt - processingAt) / 1000;
-  const duration = info.duration ?? Number.NaN;
+  const duration = state.duration ?? Number.NaN;
   const stopToTracks = (tracksComplete - stop.t) / 1000;
   return {
     recordingId: run.recordingId,
@@ -240,7 +245,8 @@ function summarize(run: Run) {
     processingXRealtime: round(duration / processingSeconds, 2),
     busyDuringCallPercent: run.busyDuringCall,
     busyAfterStopPercent: run.busyAfterStop,
-    tracks: info.tracks.map((t) => {
+    pageError: run.pageError ?? null,
+    tracks: state.tracks.map((t) => {
       const atStop = stop.tracks.find((x) => x.trackId === t.id);
       const ended = log.ended[t.id];
       const seconds = ((t.endedAt ?? Number.NaN) - t.startedAt) / 1000;
@@ -295,7 +301,7 @@ try {
   });
   progress(`demo backend ${serverUrl} (${storage}, ${partSize} B parts), page ${pageUrl}`);
 
-  const run = await recordCall(pageUrl, serverUrl, outputDir);
+  const run = await recordCall(pageUrl, outputDir);
   const result = summarize(run);
   await api(serverUrl, `/v1/recordings/${run.recordingId}`, { method: 'DELETE' });
   const loadAfter = loadAverage();
@@ -340,6 +346,10 @@ try {
       ]),
     ),
   );
+  if (result.pageError) {
+    console.log('');
+    console.log(`Note: the server completed the recording, but the page ended with: ${result.pageError}`);
+  }
   const file = await writeResult(`stop-to-ready-${storage}`, {
     date: new Date().toISOString(),
     machine: machine({ chromium: versionOf(CHROMIUM_PATH), ffmpeg: versionOf('ffmpeg', ['-version']) }),
@@ -353,6 +363,9 @@ try {
     serverEvents: run.state.events.map(({ name, at }) => ({ name, at })),
   });
   progress(`wrote ${file}`);
+} catch (error) {
+  if (server) progress(`demo backend's last lines:\n${server.output()}`);
+  throw error;
 } finally {
   await vite?.stop();
   await server?.stop();

@@ -33,7 +33,7 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
-const OUTPUT_LINES = 40;
+const OUTPUT_LINES = 80;
 
 /** Spawns a long-running process and waits until `readyUrl` answers. */
 export async function startService(options: StartOptions): Promise<Service> {
