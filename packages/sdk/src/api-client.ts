@@ -1,11 +1,13 @@
 import { RecordingApiError } from './errors.js';
+import { describe, errorFromResponse, stripQuery } from './http-errors.js';
 import {
   API_PREFIX,
-  type ApiErrorBody,
   type CleanupResponse,
   type CompleteTrackRequest,
   type CreateRecordingRequest,
   type FailTrackRequest,
+  type ListedPart,
+  type ListPartsResponse,
   type ListRecordingsResponse,
   type RecordingInfo,
   type RegisterTrackRequest,
@@ -17,9 +19,9 @@ import {
 } from './protocol.js';
 import type { ChunkResponse } from './resumable-upload.js';
 import { type RetryOptions, withRetry } from './retry.js';
+import { type TokenSource, Tokens } from './tokens.js';
 
-/** A token, or a function that fetches a fresh one from the app's backend. */
-export type TokenSource = string | (() => Promise<string>);
+export type { TokenSource };
 
 /** The part of `fetch` the SDK uses; injectable for tests and non-browser hosts. */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -37,36 +39,6 @@ export interface RecordingClientOptions {
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_UPLOAD_TIMEOUT_MS = 5 * 60_000;
-
-/** Caches the token; asks the provider again only after the server refused the current one. */
-class Tokens {
-  readonly #source: TokenSource;
-  #current: Promise<string> | undefined;
-
-  constructor(source: TokenSource) {
-    this.#source = source;
-  }
-
-  get(): Promise<string> {
-    if (typeof this.#source === 'string') return Promise.resolve(this.#source);
-    if (!this.#current) {
-      const pending = this.#source();
-      this.#current = pending;
-      // A provider that failed must be asked again next time, not cached as failed.
-      pending.catch(() => {
-        if (this.#current === pending) this.#current = undefined;
-      });
-    }
-    return this.#current;
-  }
-
-  /** False when the token is a fixed string: asking again would give the same one. */
-  refresh(): boolean {
-    if (typeof this.#source === 'string') return false;
-    this.#current = undefined;
-    return true;
-  }
-}
 
 /**
  * HTTP client for the recording server. Every call is retried on network errors, 408, 429 and
@@ -140,6 +112,15 @@ export class RecordingClient {
 
   signParts(id: string, trackId: string, partNumbers: number[]): Promise<SignPartsResponse> {
     return this.#json('POST', `/recordings/${enc(id)}/tracks/${enc(trackId)}/parts`, { partNumbers });
+  }
+
+  /** The parts storage already holds for a multipart track still recording, by part number. */
+  async listParts(id: string, trackId: string): Promise<ListedPart[]> {
+    const response = await this.#json<ListPartsResponse>(
+      'GET',
+      `/recordings/${enc(id)}/tracks/${enc(trackId)}/parts`,
+    );
+    return response.parts;
   }
 
   completeTrack(id: string, trackId: string, body: CompleteTrackRequest): Promise<TrackInfo> {
@@ -240,41 +221,4 @@ export class RecordingClient {
 
 function enc(segment: string): string {
   return encodeURIComponent(segment);
-}
-
-/** Signed URLs carry credentials in the query; keep them out of error messages and logs. */
-function stripQuery(url: string): string {
-  const at = url.indexOf('?');
-  return at === -1 ? url : url.slice(0, at);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The server answers `{error:{code,message}}`; S3 and GCS answer XML with `<Code>`/`<Message>`. */
-async function errorFromResponse(response: Response): Promise<RecordingApiError> {
-  const fallback = {
-    code: `http_${response.status}`,
-    message: response.statusText || `HTTP ${response.status}`,
-  };
-  let text = '';
-  try {
-    text = await response.text();
-  } catch (error) {
-    return new RecordingApiError(response.status, fallback.code, fallback.message, { cause: error });
-  }
-  try {
-    const body = JSON.parse(text) as Partial<ApiErrorBody>;
-    if (body.error && typeof body.error.code === 'string') {
-      return new RecordingApiError(response.status, body.error.code, body.error.message ?? fallback.message, {
-        details: body.error.details,
-      });
-    }
-  } catch {
-    // Not JSON: fall through to the XML form storage providers use.
-  }
-  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
-  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
-  return new RecordingApiError(response.status, code ?? fallback.code, message ?? fallback.message);
 }

@@ -1,6 +1,6 @@
 import type { RecordingClient } from './api-client.js';
 import { RecorderError } from './errors.js';
-import type { RegisterTrackResponse } from './protocol.js';
+import type { ListedPart, RegisterTrackResponse } from './protocol.js';
 import { type RetryOptions, withRetry } from './retry.js';
 import type { TrackJournal } from './track-journal.js';
 
@@ -11,12 +11,13 @@ import type { TrackJournal } from './track-journal.js';
  * failed cannot be resumed: that rejects.
  */
 export async function registerJournaledTrack(
-  api: Pick<RecordingClient, 'registerTrack'>,
+  api: Pick<RecordingClient, 'registerTrack'> & Partial<Pick<RecordingClient, 'listParts'>>,
   journal: TrackJournal,
   startedAt: number,
   retry: RetryOptions,
 ): Promise<RegisterTrackResponse> {
   const { recordingId, trackId, participantId, displayName, kind, mimeType } = journal.state;
+  const registeredBefore = journal.state.target !== undefined;
   if (journal.state.startedAt === undefined) await journal.update({ startedAt });
   const request = {
     participantId,
@@ -31,6 +32,38 @@ export async function registerJournaledTrack(
     const { code = 'track_failed', message = 'the server has the track as failed' } = track.error ?? {};
     throw new RecorderError(code, message);
   }
-  if (track.status !== 'complete') await journal.update({ target: upload });
+  if (track.status === 'complete') return response;
+  await journal.update({ target: upload });
+  if (registeredBefore && upload.type === 'multipart' && api.listParts) {
+    await adoptStoredParts(api.listParts.bind(api), journal, upload.partSize);
+  }
   return response;
+}
+
+/**
+ * After a reload: parts storage received whose answer the page did not live to journal are
+ * taken as confirmed instead of being sent again. Only a part of exactly the size the journal
+ * expects at that position counts; anything else is simply uploaded again (a re-sent part
+ * replaces the stored one).
+ */
+async function adoptStoredParts(
+  listParts: RecordingClient['listParts'],
+  journal: TrackJournal,
+  partSize: number,
+): Promise<void> {
+  const { recordingId, trackId, recordedBytes, parts } = journal.state;
+  let stored: ListedPart[];
+  try {
+    stored = await listParts(recordingId, trackId);
+  } catch (error) {
+    console.warn(`callrec: could not list the stored parts of track ${trackId}; sending them again`, error);
+    return;
+  }
+  for (const { partNumber, etag, size } of stored) {
+    const start = (partNumber - 1) * partSize;
+    const expected = Math.min(partSize, recordedBytes - start);
+    if (start >= recordedBytes || size !== expected || parts.some((p) => p.partNumber === partNumber))
+      continue;
+    await journal.confirm({ partNumber, etag, start, size });
+  }
 }

@@ -13,11 +13,9 @@ import {
 import { registerJournaledTrack } from './track-registration.js';
 import { createJournaledSink, type UploadSink } from './upload-sink.js';
 
-/** The server calls one track's upload needs. */
-export type TrackUploadApi = Pick<
-  RecordingClient,
-  'registerTrack' | 'signParts' | 'putPart' | 'putChunk' | 'completeTrack' | 'failTrack'
->;
+type Calls = 'registerTrack' | 'signParts' | 'putPart' | 'putChunk' | 'completeTrack' | 'failTrack';
+/** The server calls one track's upload needs (listing stored parts is optional). */
+export type TrackUploadApi = Pick<RecordingClient, Calls> & Partial<Pick<RecordingClient, 'listParts'>>;
 
 export type { TrackUploadStats, TrackUploadStatus };
 

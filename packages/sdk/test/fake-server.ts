@@ -37,6 +37,8 @@ export class FakeServer {
   storedBytes: () => number = () => [...this.stored.values()].reduce((sum, part) => sum + part.length, 0);
   readonly trackStatus = new Map<string, TrackInfo['status']>();
   readonly stopBodies: StopRecordingRequest[] = [];
+  /** Whether GET .../parts is served (older servers answer 404). */
+  listParts = true;
 
   readonly stored = new Map<number, Uint8Array>();
   readonly signCalls: number[][] = [];
@@ -80,6 +82,16 @@ export class FakeServer {
       const status = this.trackStatus.get(trackId as string) ?? 'recording';
       this.trackStatus.set(trackId as string, status);
       return json(201, { track: this.#info(trackId as string, status), upload });
+    }
+    if (method === 'GET' && action === '/parts' && this.listParts) {
+      const parts = [...this.stored]
+        .sort(([a], [b]) => a - b)
+        .map(([partNumber, bytes]) => ({
+          partNumber,
+          etag: `"etag-${partNumber}-${bytes.length}"`,
+          size: bytes.length,
+        }));
+      return json(200, { parts });
     }
     if (method === 'POST' && action === '/parts') {
       const { partNumbers } = body as SignPartsRequest;

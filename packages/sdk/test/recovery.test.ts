@@ -100,47 +100,55 @@ const recover = (journal: MemoryChunkJournal, fetch: FetchLike, extra = {}) =>
   });
 
 describe('recoverRecordings', () => {
-  it('skips parts the journal knows are stored, re-sends the rest, completes, stops, and clears', async () => {
-    const server = new FakeServer();
-    const journal = await journalWithRecording();
-    const page = deadPage(server, journal);
-    page.upload.begin(1500);
-    page.record(25); // parts 1 and 2 go up
-    await ticks();
-    expect((await journal.listTracks('rec1'))[0]?.confirmedBytes).toBe(20);
-    // Part 3 reaches storage, but the page dies before it hears so.
-    page.dieAfterStoring((url) => url.endsWith('/3?signature=s'));
-    page.record(12);
-    await ticks();
-    expect(server.stored.has(3)).toBe(true);
+  it.each([
+    ['lists what storage holds', true, 1],
+    ['cannot list parts (older server)', false, 2],
+  ])(
+    'skips stored parts, sends the rest, completes, stops and clears when the server %s',
+    async (_, list, part3Puts) => {
+      const server = new FakeServer();
+      server.listParts = list;
+      const journal = await journalWithRecording();
+      const page = deadPage(server, journal);
+      page.upload.begin(1500);
+      page.record(25); // parts 1 and 2 go up
+      await ticks();
+      expect((await journal.listTracks('rec1'))[0]?.confirmedBytes).toBe(20);
+      // Part 3 reaches storage, but the page dies before it hears so.
+      page.dieAfterStoring((url) => url.endsWith('/3?signature=s'));
+      page.record(12);
+      await ticks();
+      expect(server.stored.has(3)).toBe(true);
 
-    const [result] = await recover(journal, server.fetch);
-    expect(result).toMatchObject({ recordingId: 'rec1', roomId: 'room', status: 'stopped' });
-    expect(result?.tracks).toEqual([
-      expect.objectContaining({
-        trackId: 'video-1-abcd',
-        participantId: 'alice',
-        status: 'complete',
-        recordedBytes: 37,
-        crc32: crc32Hex(crc32(Uint8Array.from(page.sent))),
-        startedAt: 1500,
-        endedAt: page.lastChunkAt(),
-      }),
-    ]);
-    expect(server.assembled()).toEqual(page.sent);
-    expect(Object.fromEntries(server.putAttempts)).toEqual({ 1: 1, 2: 1, 3: 2, 4: 1 });
-    expect(server.completeBodies).toEqual([
-      {
-        parts: [1, 2, 3, 4].map((n) => ({ partNumber: n, etag: `"etag-${n}-${n === 4 ? 7 : 10}"` })),
-        bytes: 37,
-        endedAt: page.lastChunkAt(),
-      },
-    ]);
-    expect(server.stopBodies).toEqual([{ stoppedAt: page.lastChunkAt() }]);
-    expect(server.authHeaders.at(-1)).toBe('Bearer tok-rec1');
-    expect(await journal.listRecordings()).toEqual([]);
-    expect(journal.storedBytes).toBe(0);
-  });
+      const [result] = await recover(journal, server.fetch);
+      expect(result).toMatchObject({ recordingId: 'rec1', roomId: 'room', status: 'stopped' });
+      expect(result?.tracks).toEqual([
+        expect.objectContaining({
+          trackId: 'video-1-abcd',
+          participantId: 'alice',
+          status: 'complete',
+          recordedBytes: 37,
+          crc32: crc32Hex(crc32(Uint8Array.from(page.sent))),
+          startedAt: 1500,
+          endedAt: page.lastChunkAt(),
+        }),
+      ]);
+      expect(server.assembled()).toEqual(page.sent);
+      // Part 3 reached storage unbeknownst to the journal: listed, or sent again (idempotent).
+      expect(Object.fromEntries(server.putAttempts)).toEqual({ 1: 1, 2: 1, 3: part3Puts, 4: 1 });
+      expect(server.completeBodies).toEqual([
+        {
+          parts: [1, 2, 3, 4].map((n) => ({ partNumber: n, etag: `"etag-${n}-${n === 4 ? 7 : 10}"` })),
+          bytes: 37,
+          endedAt: page.lastChunkAt(),
+        },
+      ]);
+      expect(server.stopBodies).toEqual([{ stoppedAt: page.lastChunkAt() }]);
+      expect(server.authHeaders.at(-1)).toBe('Bearer tok-rec1');
+      expect(await journal.listRecordings()).toEqual([]);
+      expect(journal.storedBytes).toBe(0);
+    },
+  );
 
   it('keeps a part confirmed out of order and uploads the one before it', async () => {
     const server = new FakeServer();
