@@ -182,8 +182,9 @@ export class CallRecorder extends TypedEmitter<RecorderEventMap> {
     this.#active.clear();
     const durability = this.#requireDurability();
     const recordingId = this.#requireInfo().id;
-    await durability.stopping(stoppedAt);
+    const journaled = durability.stopping(stoppedAt);
     const results = await Promise.all(this.#tracks.map((track) => track.stop()));
+    await journaled;
     const leftovers = await this.#leftovers;
     const interrupted = results.filter((track) => track.status === 'interrupted');
     let info: RecordingInfo;

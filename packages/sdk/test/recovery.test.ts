@@ -258,4 +258,50 @@ describe('CallRecorder.start() after a reload into the same recording', () => {
     expect(server.stopBodies).toHaveLength(1);
     expect(await journal.listRecordings()).toEqual([]);
   });
+
+  it('does not stop a recording whose bytes could not all be stored; recover() finishes it later', async () => {
+    const server = new FakeServer();
+    const journal = await journalWithRecording();
+    const page = deadPage(server, journal);
+    page.upload.begin(1500);
+    page.record(15);
+    await ticks();
+    page.die();
+    server.putScripts.set(
+      2,
+      Array.from({ length: 3 }, () => ({ status: 503, code: 'slow_down' })),
+    );
+
+    const locks = localRecordingLocks();
+    const recorder = new CallRecorder({
+      serverUrl: SERVER,
+      token: 'tok',
+      fetch: server.fetch,
+      sleep: async () => {},
+      retry: { maxAttempts: 3 },
+      journal,
+      locks,
+    });
+    await recorder.start({ roomId: 'room' });
+    await expect(recorder.stop()).rejects.toMatchObject({
+      name: 'RecordingInterruptedError',
+      recordingId: 'rec1',
+    });
+    expect(recorder.state).toBe('failed');
+    expect(server.stopBodies).toEqual([]);
+    expect(server.failBodies).toEqual([]);
+    expect((await journal.listRecordings())[0]?.stoppedAt).toBeGreaterThan(0);
+
+    const [result] = await CallRecorder.recover({
+      serverUrl: SERVER,
+      token: 'tok',
+      journal,
+      fetch: server.fetch,
+      locks,
+    });
+    expect(result?.status).toBe('stopped');
+    expect(server.assembled()).toEqual(page.sent);
+    expect(server.stopBodies).toHaveLength(1);
+    expect(await journal.listRecordings()).toEqual([]);
+  });
 });
