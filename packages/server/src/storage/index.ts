@@ -1,9 +1,7 @@
 import type { StorageProviderName } from '@callrec/sdk/protocol';
 import { UrlSigner } from '../auth/signed-url.js';
 import type { ServerConfig } from '../config.js';
-import { createGcsStorage } from './gcs-store.js';
 import { LocalStore } from './local-store.js';
-import { createS3Storage } from './s3-store.js';
 import type { RecordingStorage } from './storage.js';
 
 export type StorageFactory = (
@@ -12,8 +10,8 @@ export type StorageFactory = (
 ) => RecordingStorage | Promise<RecordingStorage>;
 
 /**
- * One entry per provider; a new provider is a new file plus one line here
- * (e.g. `aws: createS3Storage` from `./s3-store.js`, `gcp: createGcsStorage` from `./gcs-store.js`).
+ * One entry per provider; a new provider is a new file plus one line here. Cloud providers are
+ * imported on first use: their SDKs take over a second to load, which a local server never needs.
  */
 const factories: Partial<Record<StorageProviderName, StorageFactory>> = {
   local: (config, signer) =>
@@ -25,8 +23,8 @@ const factories: Partial<Record<StorageProviderName, StorageFactory>> = {
       minPartSize: config.minPartSize,
       maxPartSize: config.maxPartSize,
     }),
-  aws: createS3Storage,
-  gcp: createGcsStorage,
+  aws: async (config) => (await import('./s3-store.js')).createS3Storage(config),
+  gcp: async (config) => (await import('./gcs-store.js')).createGcsStorage(config),
 };
 
 export async function createStorage(config: ServerConfig, signer = new UrlSigner(config.tokenSecret)) {
@@ -36,8 +34,8 @@ export async function createStorage(config: ServerConfig, signer = new UrlSigner
   return factory(config, signer);
 }
 
-export { GcsStore } from './gcs-store.js';
+export type { GcsStore } from './gcs-store.js';
 export { LocalStore } from './local-store.js';
-export { S3Store } from './s3-store.js';
+export type { S3Store } from './s3-store.js';
 export type { CreatedUpload, RecordingStorage, SignedPartUrl, StoredPart } from './storage.js';
 export { StorageError } from './storage-error.js';
