@@ -95,21 +95,29 @@ function sameCompletion(a: PendingCompletion, b: PendingCompletion): boolean {
   );
 }
 
-/** At startup: settles every completion a killed server left between storage and state. */
+/**
+ * At startup: settles every completion a killed server left between storage and state. Storage
+ * being unreachable must not keep the server from starting: such a recording is reported and
+ * settled later (by the SDK's retry of complete, by stop, or by the abandoned-upload sweeper).
+ */
 export async function settleInterruptedCompletions(ctx: RecordingContext): Promise<string[]> {
   const settled: string[] = [];
   for (const state of ctx.store.list()) {
     if (!state.tracks.some((t) => t.status === 'recording' && t.completing)) continue;
-    await change(ctx, state.id, async (draft, emit) => {
-      let any = false;
-      for (const track of draft.tracks) {
-        if (await settleCompletion(ctx, track)) {
-          settled.push(`${state.id}/${track.id}`);
-          any = true;
+    try {
+      await change(ctx, state.id, async (draft, emit) => {
+        let any = false;
+        for (const track of draft.tracks) {
+          if (await settleCompletion(ctx, track)) {
+            settled.push(`${state.id}/${track.id}`);
+            any = true;
+          }
         }
-      }
-      if (any) emitProgress(draft, emit);
-    });
+        if (any) emitProgress(draft, emit);
+      });
+    } catch (err) {
+      ctx.logger.error(`callrec: could not settle interrupted completions of recording ${state.id}`, err);
+    }
   }
   return settled;
 }
