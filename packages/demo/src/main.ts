@@ -7,7 +7,12 @@ import { History } from './history.js';
 import { ProgressTable } from './progress.js';
 import { hideResult, showResult } from './result.js';
 
-const serverUrl: string = import.meta.env.VITE_CALLREC_SERVER ?? 'http://127.0.0.1:8787';
+// `?server=<url>` points the page at another backend (the e2e runs one per storage provider);
+// `?videoBitsPerSecond=<n>` overrides the SDK's default video bitrate.
+const params = new URLSearchParams(location.search);
+const serverUrl: string =
+  params.get('server') ?? import.meta.env.VITE_CALLREC_SERVER ?? 'http://127.0.0.1:8787';
+const videoBitsPerSecond = Number(params.get('videoBitsPerSecond')) || undefined;
 
 const recordButton = $<HTMLButtonElement>('record');
 const stopButton = $<HTMLButtonElement>('stop');
@@ -64,7 +69,7 @@ async function record(active: SimulatedCall): Promise<void> {
   const idLine = $('recording-id');
   idLine.textContent = `Recording ${session.recordingId} (room ${session.roomId})`;
   idLine.dataset.recordingId = session.recordingId;
-  recorder = new CallRecorder({ serverUrl, token: session.token });
+  recorder = new CallRecorder({ serverUrl, token: session.token, videoBitsPerSecond });
   watch(recorder);
   await recorder.start({ roomId: session.roomId });
   for (const track of active.local.getTracks()) {
