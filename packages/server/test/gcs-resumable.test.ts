@@ -36,13 +36,14 @@ async function upload(target: UploadTarget, bytes: Buffer, pieceSize = 100_000) 
   const errors: unknown[] = [];
   const sink = new ResumableUpload({
     ...target,
+    // The bytes the SDK would read back from its chunk journal.
+    read: async (start, end) => new Blob([bytes.subarray(start, end)]),
     putChunk: (url, body, range) => client.putChunk(url, body, range),
     retry: { sleep: async () => {} },
     onPartUploaded: () => {},
     onError: (error) => errors.push(error),
   });
-  for (let at = 0; at < bytes.length; at += pieceSize)
-    sink.push(new Blob([bytes.subarray(at, at + pieceSize)]));
+  for (let at = 0; at < bytes.length; at += pieceSize) sink.append(Math.min(pieceSize, bytes.length - at));
   const parts = await sink.finish();
   return { parts, errors };
 }
