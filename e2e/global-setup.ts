@@ -1,12 +1,36 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { FAKE_AUDIO, FAKE_VIDEO, MEDIA_DIR } from './env.js';
+import { setupBucket } from '../packages/server/src/storage/s3-bucket-setup.js';
+import { createS3Client } from '../packages/server/src/storage/s3-client.js';
+import { FAKE_AUDIO, FAKE_VIDEO, FAKE_VIDEO_GRAINY, MEDIA_DIR, PAGE_URL, s3Env } from './env.js';
 
-/** Writes the fake camera (640x360 at 30 fps, moving test pattern) and microphone (440 Hz tone). */
-export default function globalSetup(): void {
+/**
+ * Writes the fake cameras (640x360 at 30 fps, moving test pattern, clean and grainy) and microphone (440 Hz tone),
+ * and makes this run's bucket the way a deployment would: the project's own bucket setup, with
+ * CORS for the page's origin (exposing ETag, which the browser reads from every part PUT).
+ */
+export default async function globalSetup(): Promise<void> {
   mkdirSync(MEDIA_DIR, { recursive: true });
   make(FAKE_VIDEO, ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-t', '4', '-pix_fmt', 'yuv420p']);
+  make(FAKE_VIDEO_GRAINY, [
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=640x360:rate=30,noise=alls=6:allf=t',
+    '-t',
+    '4',
+    '-pix_fmt',
+    'yuv420p',
+  ]);
   make(FAKE_AUDIO, ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '4', '-ac', '1']);
+  const s3 = s3Env();
+  if (s3) {
+    await setupBucket(createS3Client(s3), s3.bucket, {
+      corsOrigins: [PAGE_URL],
+      abortIncompleteAfterDays: 1,
+      create: true,
+    });
+  }
 }
 
 function make(target: string, args: string[]): void {

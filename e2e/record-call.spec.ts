@@ -1,22 +1,29 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { expect, type Page, test } from '@playwright/test';
-import type { RecordingInfo } from '../packages/sdk/src/protocol.js';
-import { outputDir, SERVER_URL } from './env.js';
+import { mkdir } from 'node:fs/promises';
+import { expect, type Page } from '@playwright/test';
+import type { RecordingInfo, TrackInfo } from '../packages/sdk/src/protocol.js';
 import { countStreams, decodeErrors, maxVolume, probe } from './probe.js';
+import { type StorageUnderTest, test } from './storage.js';
 
 const RECORD_MS = 11_000;
 const TRACKS = ['local-audio', 'local-video', 'remote-audio', 'remote-video'];
 
-test('records a two-party call, produces the outputs, and deletes every trace of it', async ({ page }) => {
-  const root = outputDir();
+// Runs once per storage (projects in playwright.config.ts): `store` is where the recording goes.
+test('records a two-party call, produces the outputs, and deletes every trace of it', async ({
+  page,
+  store,
+}) => {
   const t0 = Date.now();
-  const lap = (what: string) => console.log(`[e2e] +${((Date.now() - t0) / 1000).toFixed(1)} s ${what}`);
+  const lap = (what: string) =>
+    console.log(`[e2e ${store.name}] +${((Date.now() - t0) / 1000).toFixed(1)} s ${what}`);
   page.on('console', (msg) => msg.type() === 'error' && console.log(`[page error] ${msg.text()}`));
   page.on('pageerror', (error) => console.log(`[page exception] ${error.message}`));
+  const puts = recordPuts(page);
+  const api = backend(store.serverUrl);
+  const downloads = test.info().outputPath('downloads');
+  await mkdir(downloads, { recursive: true });
   const status = page.getByTestId('status');
 
-  await page.goto('/');
+  await page.goto(store.pagePath);
   await expect(status).toHaveAttribute('data-state', 'idle', { timeout: 60_000 });
   expect(await videoSize(page, 'local-video')).toEqual({ width: 640, height: 360 });
 
@@ -27,20 +34,21 @@ test('records a two-party call, produces the outputs, and deletes every trace of
   const recordingId = (await page.getByTestId('recording-id').getAttribute('data-recording-id')) ?? '';
   expect(recordingId).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
 
-  // Every track records and uploads while the call runs, not only at the end.
-  for (const track of TRACKS) {
+  // Tracks upload while the call runs, not only at the end: each one as soon as it fills a part.
+  for (const track of store.multipartTracks) {
     const uploaded = page.getByTestId(`track-${track}`).locator('[data-field="uploaded"]');
     await expect
       .poll(async () => Number(await uploaded.getAttribute('data-value')), { timeout: 30_000 })
       .toBeGreaterThan(0);
   }
-  lap('every track uploading');
+  lap('tracks uploading');
   await page.waitForTimeout(Math.max(0, RECORD_MS - (Date.now() - clickedRecord)));
   await page.getByTestId('stop').click();
   const clickedStop = Date.now();
   lap('stop clicked');
 
-  await expect(status).toHaveAttribute('data-state', 'completed', { timeout: 240_000 });
+  await expect(status).toHaveAttribute('data-state', /^(completed|failed)$/, { timeout: 240_000 });
+  expect(await status.textContent()).toMatch(/^Completed/);
   lap('completed');
   const events = page.getByTestId('event-log');
   for (const name of [
@@ -52,20 +60,32 @@ test('records a two-party call, produces the outputs, and deletes every trace of
   ]) {
     await expect(events.locator(`[data-event="${name}"]`).first()).toBeAttached();
   }
+  await expect(events.locator('[data-event="recordingUploaded"]')).toContainText(
+    JSON.stringify(store.expected),
+  );
 
-  const info = await api<RecordingInfo>(`/v1/recordings/${recordingId}`);
+  const info = await api.get<RecordingInfo>(`/v1/recordings/${recordingId}`);
   expect(info.status).toBe('completed');
+  expect(info.storage).toEqual(store.expected);
   expect(info.tracks.map((t) => `${t.participantId}-${t.kind}:${t.status}`).sort()).toEqual(
     TRACKS.map((t) => `${t}:complete`),
   );
-  // Every byte each recorder produced is in storage: the page's counters and the server agree.
+  // Every byte each recorder produced is in storage: the page's counters, the server and the
+  // storage itself agree.
   for (const track of info.tracks) {
     const row = page.locator(`[data-track-id="${track.id}"]`);
     await expect(row.locator('[data-field="state"]')).toHaveText('ended');
     const recorded = Number(await row.locator('[data-field="recorded"]').getAttribute('data-value'));
     expect(Number(await row.locator('[data-field="uploaded"]').getAttribute('data-value'))).toBe(recorded);
-    expect(track.bytes, `${track.participantId} ${track.kind} bytes in storage`).toBe(recorded);
+    expect(track.bytes, `${track.participantId} ${track.kind} bytes per the server`).toBe(recorded);
+    expect(
+      await store.size(trackKey(info.id, track)),
+      `${track.participantId} ${track.kind} bytes stored`,
+    ).toBe(recorded);
   }
+  const partCounts = expectPartsUploadedToStorage(puts, store, info);
+  lap(`tracks verified in storage (parts per track: ${partCounts.join(', ')})`);
+
   const span = (tracks: RecordingInfo['tracks']) =>
     (Math.max(...tracks.map((t) => t.endedAt ?? Number.NaN)) - Math.min(...tracks.map((t) => t.startedAt))) /
     1000;
@@ -74,14 +94,16 @@ test('records a two-party call, produces the outputs, and deletes every trace of
   expect(callSpan).toBeGreaterThanOrEqual(10);
   expect(callSpan).toBeLessThanOrEqual((clickedStop - clickedRecord) / 1000 + 1);
 
+  for (const output of info.outputs) expect(output.location).toBe(store.location(output.key));
   for (const participantId of ['local', 'remote']) {
     const output = info.outputs.find((o) => o.kind === 'participant' && o.participantId === participantId);
     if (!output) throw new Error(`no output for participant ${participantId}`);
-    const media = await probe(output.location);
+    const path = await store.file(output.key, downloads);
+    const media = await probe(path);
     expect(countStreams(media, 'audio'), `${participantId} audio streams`).toBe(1);
     expect(countStreams(media, 'video'), `${participantId} video streams`).toBe(1);
     // A remote audio track that nothing plays records silence (see PLATFORM.md); both tones are loud.
-    expect(await maxVolume(output.location), `${participantId} loudest sample, dBFS`).toBeGreaterThan(-30);
+    expect(await maxVolume(path), `${participantId} loudest sample, dBFS`).toBeGreaterThan(-30);
     const recorded = span(info.tracks.filter((t) => t.participantId === participantId));
     expect(
       Math.abs(media.duration - recorded),
@@ -91,8 +113,7 @@ test('records a two-party call, produces the outputs, and deletes every trace of
 
   const composite = info.outputs.find((o) => o.kind === 'composite');
   if (!composite) throw new Error('no composite output');
-  expect(existsSync(composite.location)).toBe(true);
-  const compositeMedia = await probe(composite.location);
+  const compositeMedia = await probe(await store.file(composite.key, downloads));
   expect(countStreams(compositeMedia, 'video')).toBe(1);
   expect(countStreams(compositeMedia, 'audio')).toBe(1);
   expect(
@@ -103,14 +124,14 @@ test('records a two-party call, produces the outputs, and deletes every trace of
 
   expect(info.thumbnails.map((t) => t.position).sort((a, b) => a - b)).toEqual([0, 25, 50, 75, 100]);
   for (const thumbnail of info.thumbnails) {
-    const path = join(root, thumbnail.key);
+    const path = await store.file(thumbnail.key, downloads);
     const image = await probe(path);
     expect(image.streams.map((s) => [s.codec_name, s.width])).toEqual([['mjpeg', 320]]);
     expect(await decodeErrors(path), `decoding ${thumbnail.key}`).toBe('');
   }
 
-  lap('files on disk verified');
-  // What a person sees: playable players and loaded thumbnails.
+  lap('outputs verified');
+  // What a person sees: playable players and loaded thumbnails (from signed URLs into the storage).
   for (const player of ['composite-player', 'participant-player-local', 'participant-player-remote']) {
     const video = page.getByTestId(player);
     await expect(video).toBeVisible();
@@ -124,18 +145,66 @@ test('records a two-party call, produces the outputs, and deletes every trace of
   await page.screenshot({ path: test.info().outputPath('completed.png'), fullPage: true });
 
   lap('page verified');
-  // Delete through the page's list; then nothing of the recording may remain on disk.
+  // Delete through the page's list; then nothing of the recording may remain in storage or state.
+  expect(await store.leftovers(recordingId), 'the recording before delete').not.toEqual([]);
   const item = page.getByTestId(`recording-${recordingId}`);
   await expect(item).toHaveAttribute('data-status', 'completed');
   await page.getByTestId(`delete-${recordingId}`).click();
   await expect(item).toHaveCount(0);
   await expect(page.getByTestId('result')).toBeHidden();
-  expect((await fetchApi(`/v1/recordings/${recordingId}`)).status).toBe(404);
-  expect(existsSync(join(root, recordingId))).toBe(false);
-  expect(existsSync(join(root, '.state', `${recordingId}.json`))).toBe(false);
-  expect(readdirSync(root, { recursive: true }).filter((p) => String(p).includes(recordingId))).toEqual([]);
+  expect((await api.fetch(`/v1/recordings/${recordingId}`)).status).toBe(404);
+  expect(await store.leftovers(recordingId), 'the recording after delete').toEqual([]);
   lap('deleted');
 });
+
+/** Every PUT the page sends, from now on. */
+function recordPuts(page: Page): string[] {
+  const urls: string[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'PUT') urls.push(request.url());
+  });
+  return urls;
+}
+
+/**
+ * The browser PUT every part straight to the storage (the backend got only the track
+ * registrations), each track in whole parts numbered 1..n, n = ceil(bytes / partSize).
+ * Returns the part counts.
+ */
+function expectPartsUploadedToStorage(
+  puts: string[],
+  store: StorageUnderTest,
+  info: RecordingInfo,
+): number[] {
+  const registration = (url: string) => url.startsWith(`${store.serverUrl}/v1/recordings/${info.id}/tracks/`);
+  expect(
+    puts.filter((url) => !registration(url) && !store.partOf(url)),
+    'PUTs to neither',
+  ).toEqual([]);
+  // A retried part is PUT twice under the same number; what counts is which numbers arrived.
+  const perUpload = new Map<string, Set<number>>();
+  for (const part of puts.flatMap((url) => store.partOf(url) ?? [])) {
+    perUpload.set(part.upload, (perUpload.get(part.upload) ?? new Set()).add(part.partNumber));
+  }
+  const numbers = [...perUpload.values()].map((set) => [...set].sort((a, b) => a - b));
+  const byCount = (a: number, b: number) => a - b;
+  const expected = info.tracks.map((t) => Math.ceil((t.bytes ?? 0) / store.partSize)).sort(byCount);
+  expect(numbers.map((n) => n.length).sort(byCount), 'parts per track').toEqual(expected);
+  for (const n of numbers) expect(n).toEqual(n.map((_, i) => i + 1));
+  for (const track of info.tracks.filter((t) =>
+    store.multipartTracks.includes(`${t.participantId}-${t.kind}`),
+  )) {
+    expect(track.bytes, `${track.participantId} ${track.kind} fills more than one part`).toBeGreaterThan(
+      store.partSize,
+    );
+  }
+  return expected;
+}
+
+function trackKey(recordingId: string, track: TrackInfo): string {
+  expect(track.mimeType).toMatch(/^(audio|video)\/webm/);
+  return `${recordingId}/tracks/${track.id}.webm`;
+}
 
 async function videoSize(page: Page, testId: string) {
   const video = page.getByTestId(testId);
@@ -143,15 +212,19 @@ async function videoSize(page: Page, testId: string) {
   return video.evaluate((v: HTMLVideoElement) => ({ width: v.videoWidth, height: v.videoHeight }));
 }
 
-let adminToken: string | undefined;
-
-async function fetchApi(path: string): Promise<Response> {
-  adminToken ??= ((await (await fetch(`${SERVER_URL}/demo/admin-token`)).json()) as { token: string }).token;
-  return fetch(`${SERVER_URL}${path}`, { headers: { authorization: `Bearer ${adminToken}` } });
-}
-
-async function api<T>(path: string): Promise<T> {
-  const response = await fetchApi(path);
-  if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
+/** The demo backend's API with its admin token. */
+function backend(serverUrl: string) {
+  let adminToken: string | undefined;
+  const fetchApi = async (path: string): Promise<Response> => {
+    adminToken ??= ((await (await fetch(`${serverUrl}/demo/admin-token`)).json()) as { token: string }).token;
+    return fetch(`${serverUrl}${path}`, { headers: { authorization: `Bearer ${adminToken}` } });
+  };
+  return {
+    fetch: fetchApi,
+    async get<T>(path: string): Promise<T> {
+      const response = await fetchApi(path);
+      if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status} ${await response.text()}`);
+      return (await response.json()) as T;
+    },
+  };
 }
