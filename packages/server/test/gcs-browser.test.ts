@@ -41,15 +41,17 @@ const RUNNER = `
   globalThis.runUpload = async (target, size) => {
     const retry = { policy: { maxAttempts: 3 }, sleep: async () => {} };
     const client = new RecordingClient({ serverUrl: 'http://127.0.0.1:9', token: 'unused', retry });
+    const bytes = Uint8Array.from({ length: size }, (_, i) => (i * 7) % 251);
     const sink = new ResumableUpload({
       ...target,
+      // The bytes the SDK would read back from its chunk journal.
+      read: async (start, end) => new Blob([bytes.subarray(start, end)]),
       putChunk: (url, body, range) => client.putChunk(url, body, range),
       retry,
       onPartUploaded: () => {},
       onError: () => {},
     });
-    const bytes = Uint8Array.from({ length: size }, (_, i) => (i * 7) % 251);
-    for (let at = 0; at < size; at += 100000) sink.push(new Blob([bytes.subarray(at, at + 100000)]));
+    for (let at = 0; at < size; at += 100000) sink.append(Math.min(100000, size - at));
     try {
       return { parts: await sink.finish() };
     } catch (error) {
