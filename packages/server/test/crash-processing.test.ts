@@ -10,7 +10,7 @@ import { devToken, freePort, type SpawnedServer, spawnServer, waitFor } from './
 
 const PART = 32 * 1024;
 /** Long enough that the composite takes a few seconds on 2 cores: the kill has to land inside it. */
-const SECONDS = 5;
+const SECONDS = 4;
 const ID = 'crash-processing';
 let dir: string;
 let port: number;
