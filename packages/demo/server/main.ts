@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { ID_PATTERN } from '@callrec/sdk/protocol';
 import { ConfigError, createApp, listen, loadConfig, mintToken } from '@callrec/server';
 
 /**
- * The demo's backend: the callrec server (local disk storage) plus the two routes an app's own
+ * The demo's backend: the callrec server (local disk storage) plus the routes an app's own
  * backend would provide. Anyone who can reach it gets tokens, the admin one included: local use only.
  */
 const REPO_ROOT = resolve(import.meta.dirname, '../../..');
@@ -46,6 +47,17 @@ callrec.app.post('/demo/session', (c) => {
   const recordingId = `rec-${Date.now().toString(36)}-${randomBytes(6).toString('base64url')}`;
   const token = mintToken(secret, { sub: recordingId, scope: 'recording', ttlSeconds: TOKEN_TTL_SECONDS });
   return c.json({ recordingId, roomId: ROOM_ID, token }, 201);
+});
+
+// A fresh token for a recording the page started earlier: what recovery after a reload needs.
+callrec.app.get('/demo/token/:recordingId', (c) => {
+  const recordingId = c.req.param('recordingId');
+  if (!ID_PATTERN.test(recordingId)) {
+    return c.json({ error: { code: 'invalid_id', message: 'recording id must match ID_PATTERN' } }, 400);
+  }
+  return c.json({
+    token: mintToken(secret, { sub: recordingId, scope: 'recording', ttlSeconds: TOKEN_TTL_SECONDS }),
+  });
 });
 
 callrec.app.get('/demo/admin-token', (c) =>

@@ -1,4 +1,4 @@
-/** The demo backend's two routes (packages/demo/server/main.ts); a real app mints tokens its own way. */
+/** The demo backend's routes (packages/demo/server/main.ts); a real app mints tokens its own way. */
 export interface DemoSession {
   recordingId: string;
   roomId: string;
@@ -12,6 +12,13 @@ export async function createSession(serverUrl: string): Promise<DemoSession> {
 export async function adminToken(serverUrl: string): Promise<string> {
   const response = await fetch(`${serverUrl}/demo/admin-token`);
   if (!response.ok) throw new Error(`GET /demo/admin-token: HTTP ${response.status}`);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** A fresh token for a recording an earlier page started (recovery after a reload). */
+export async function recordingToken(serverUrl: string, recordingId: string): Promise<string> {
+  const response = await fetch(`${serverUrl}/demo/token/${encodeURIComponent(recordingId)}`);
+  if (!response.ok) throw new Error(`GET /demo/token/${recordingId}: HTTP ${response.status}`);
   return ((await response.json()) as { token: string }).token;
 }
 

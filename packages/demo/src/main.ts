@@ -5,6 +5,7 @@ import { type SimulatedCall, startSimulatedCall } from './call.js';
 import { $, el } from './format.js';
 import { History } from './history.js';
 import { ProgressTable } from './progress.js';
+import { recoverUnfinished } from './recovery.js';
 import { hideResult, showResult } from './result.js';
 
 // `?server=<url>` points the page at another backend (the e2e runs one per storage provider);
@@ -92,6 +93,8 @@ async function stop(rec: CallRecorder): Promise<void> {
   clearInterval(ticker);
   setStatus('stopping', 'Finishing uploads…');
   await rec.stop();
+  // The SDK's final count and CRC-32 of each track: what storage must hold.
+  for (const track of rec.tracks) progress.update(track);
   setStatus('processing', 'Processing…');
   const info = await rec.waitForCompletion();
   setStatus('completed', `Completed: ${info.duration?.toFixed(1) ?? '?'} s`);
@@ -122,4 +125,7 @@ async function init(): Promise<void> {
 }
 
 init().catch((error) => fail('Camera and microphone', error));
-void history.refresh();
+// Recordings an earlier visit left unfinished (reload, crash) are finished first, then listed.
+recoverUnfinished(serverUrl)
+  .catch((error) => console.error('Recovering unfinished recordings', error))
+  .finally(() => void history.refresh());

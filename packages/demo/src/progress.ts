@@ -8,6 +8,8 @@ export interface TrackRow {
   uploadedBytes?: number;
   chunks?: number;
   state?: string;
+  /** The SDK's CRC-32 of the recorded bytes, once the track is finished. */
+  crc32?: string;
 }
 
 /** The live per-track table: what each recorder produced and how much of it is already stored. */
@@ -45,6 +47,7 @@ export class ProgressTable {
       set(cells[3], bytes(row.uploadedBytes), 'uploaded', row.uploadedBytes);
     if (row.chunks !== undefined) set(cells[4], String(row.chunks), 'chunks', row.chunks);
     if (row.state !== undefined) set(cells[5], row.state, 'state', row.state);
+    if (row.crc32 !== undefined) tr.dataset.crc32 = row.crc32;
   }
 }
 
