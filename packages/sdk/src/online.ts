@@ -12,13 +12,19 @@ interface OnlineEventTarget {
   removeEventListener(type: 'online' | 'offline', listener: () => void): void;
 }
 
+/** Read through `globalThis`, so this module also type-checks (and loads) outside a browser. */
+const browserGlobals = globalThis as unknown as {
+  window?: OnlineEventTarget;
+  navigator?: { onLine: boolean };
+};
+
 /**
  * `navigator.onLine` and the window's `online`/`offline` events. `onLine` being true does not
  * mean the server is reachable (retries handle that), but false reliably means nothing is.
  */
 export function browserOnlineSignal(
-  target: OnlineEventTarget | undefined = typeof window === 'undefined' ? undefined : window,
-  nav: { onLine: boolean } | undefined = typeof navigator === 'undefined' ? undefined : navigator,
+  target: OnlineEventTarget | undefined = browserGlobals.window,
+  nav: { onLine: boolean } | undefined = browserGlobals.navigator,
 ): OnlineSignal {
   const isOnline = () => nav?.onLine !== false;
   const subscribe = (listener: (online: boolean) => void): (() => void) => {
