@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** Ports of their own, so the e2e never talks to a demo someone left running on 8787/5173. */
-export const SERVER_PORT = 8797;
+/** CALLREC_E2E_PORT_OFFSET shifts all three, so a second run can go on beside one in progress. */
+const PORT_OFFSET = Number(process.env.CALLREC_E2E_PORT_OFFSET ?? 0);
+export const SERVER_PORT = 8797 + PORT_OFFSET;
 /** A second demo backend, storing in S3 (Ceph RGW from scripts/s3-server.sh) instead of local disk. */
-export const S3_SERVER_PORT = 8798;
-export const PAGE_PORT = 5183;
+export const S3_SERVER_PORT = 8798 + PORT_OFFSET;
+export const PAGE_PORT = 5183 + PORT_OFFSET;
 export const SERVER_URL = `http://127.0.0.1:${SERVER_PORT}`;
 export const S3_SERVER_URL = `http://127.0.0.1:${S3_SERVER_PORT}`;
 export const PAGE_URL = `http://127.0.0.1:${PAGE_PORT}`;
