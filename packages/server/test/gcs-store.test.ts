@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
+import { READ_URL_TTL_SECONDS } from '../src/recording/info.js';
 import { GcsStore } from '../src/storage/gcs-store.js';
 import { createStorage } from '../src/storage/index.js';
 import { StorageError } from '../src/storage/storage-error.js';
@@ -54,7 +55,8 @@ describe('GcsStore against the Firebase Storage emulator', () => {
   it('signs a V4 read URL that serves the object, with Range', async () => {
     const { path, bytes } = await localFile('thumb.jpg', 4 * KiB);
     await store.upload(path, 'rec2/thumbnails/0.jpg', 'image/jpeg');
-    const url = await store.signRead('rec2/thumbnails/0.jpg', 300);
+    // The lifetime recording info asks for: playback URLs outlive the 15-minute upload URLs.
+    const url = await store.signRead('rec2/thumbnails/0.jpg', READ_URL_TTL_SECONDS);
     expect(url).toContain('X-Goog-Algorithm=GOOG4-RSA-SHA256');
     expect(url.startsWith(`${emulator.host}/${BUCKET}/rec2/thumbnails/0.jpg?`)).toBe(true);
     const whole = await fetch(url);
@@ -63,7 +65,7 @@ describe('GcsStore against the Firebase Storage emulator', () => {
     const part = await fetch(url, { headers: { Range: 'bytes=10-19' } });
     expect(part.status).toBe(206);
     expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(10, 20))).toBe(true);
-    await expect(store.signRead('rec2/thumbnails/0.jpg', 901)).rejects.toThrow(/1\.\.900/);
+    await expect(store.signRead('rec2/thumbnails/0.jpg', 604_801)).rejects.toThrow(/1\.\.604800/);
   });
 
   it('deletes everything under a prefix and nothing beside it', async () => {

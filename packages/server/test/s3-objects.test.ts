@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { READ_URL_TTL_SECONDS } from '../src/recording/info.js';
 import { createS3Client } from '../src/storage/s3-client.js';
 import { S3_MIN_PART_SIZE, S3Store } from '../src/storage/s3-store.js';
 import { StorageError } from '../src/storage/storage-error.js';
@@ -46,7 +47,8 @@ describeS3('S3 objects, deletePrefix and errors (real RGW)', (settings) => {
     await store.download(key, copy);
     expect((await readFile(copy)).equals(body)).toBe(true);
 
-    const url = await store.signRead(key, 60);
+    // The lifetime recording info asks for: playback URLs outlive the 15-minute upload URLs.
+    const url = await store.signRead(key, READ_URL_TTL_SECONDS);
     const whole = await fetch(url);
     expect(whole.status).toBe(200);
     expect(whole.headers.get('content-type')).toBe('video/webm');

@@ -8,7 +8,7 @@ import { ApiError } from '../errors.js';
 import { gcsFailure, isMissingObject } from './gcs-errors.js';
 import { cancelSession, querySession } from './gcs-session.js';
 import { isSafeKey, isSafePrefix } from './keys.js';
-import { MAX_SIGNED_URL_SECONDS } from './s3-store.js';
+import { checkExpiry, MAX_SIGNED_READ_URL_SECONDS } from './s3-store.js';
 import type { CreatedUpload, RecordingStorage, SignedPartUrl, StoredPart } from './storage.js';
 
 /** Google's rule: every chunk of a resumable upload but the last is a multiple of 256 KiB. */
@@ -134,9 +134,7 @@ export class GcsStore implements RecordingStorage {
 
   /** V4 signing happens locally with the service account's key; no request is made. */
   async signRead(key: string, expiresIn: number): Promise<string> {
-    if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_SIGNED_URL_SECONDS) {
-      throw new Error(`Signed URLs must expire within 1..${MAX_SIGNED_URL_SECONDS} s, got ${expiresIn}`);
-    }
+    checkExpiry(expiresIn, MAX_SIGNED_READ_URL_SECONDS);
     if (this.#unsignedReadBase) {
       const path = this.#check(key).split('/').map(encodeURIComponent).join('/');
       return `${this.#unsignedReadBase}/${encodeURIComponent(this.bucket)}/${path}`;

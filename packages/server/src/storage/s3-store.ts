@@ -26,8 +26,13 @@ import type { CreatedUpload, RecordingStorage, SignedPartUrl, StoredPart } from 
 /** S3's multipart limits: every part but the last ≥ 5 MiB, at most 10,000 parts. */
 export const S3_MIN_PART_SIZE = 5 * 1024 * 1024;
 export const S3_MAX_PARTS = 10_000;
-/** Presigned URLs the server hands out live at most 15 minutes. */
+/** Presigned upload URLs live at most 15 minutes: a leaked one is soon useless. */
 export const MAX_SIGNED_URL_SECONDS = 900;
+/**
+ * Read URLs feed `<video>` elements, which keep issuing Range requests while someone watches, so
+ * they may live longer; 7 days is SigV4's own ceiling.
+ */
+export const MAX_SIGNED_READ_URL_SECONDS = 7 * 24 * 3600;
 
 export interface S3StoreOptions {
   client: S3Client;
@@ -191,7 +196,7 @@ export class S3Store implements RecordingStorage {
   }
 
   async signRead(key: string, expiresIn: number): Promise<string> {
-    checkExpiry(expiresIn);
+    checkExpiry(expiresIn, MAX_SIGNED_READ_URL_SECONDS);
     const command = new GetObjectCommand({ Bucket: this.bucket, Key: this.#check(key) });
     return getSignedUrl(this.#client, command, { expiresIn });
   }
@@ -224,9 +229,9 @@ export class S3Store implements RecordingStorage {
 
 const UPLOAD_OPERATIONS = new Set(['listParts', 'completeMultipartUpload']);
 
-function checkExpiry(seconds: number): void {
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_SIGNED_URL_SECONDS) {
-    throw new Error(`Signed URLs must expire within 1..${MAX_SIGNED_URL_SECONDS} s, got ${seconds}`);
+export function checkExpiry(seconds: number, max = MAX_SIGNED_URL_SECONDS): void {
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > max) {
+    throw new Error(`Signed URLs must expire within 1..${max} s, got ${seconds}`);
   }
 }
 
