@@ -1,8 +1,12 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { expect, type Page } from '@playwright/test';
 import type { RecordingInfo } from '../packages/sdk/src/protocol.js';
+import { killGroup } from '../packages/server/test/support/spawned-server.js';
+import { LOCAL_PART_SIZE, REPO_ROOT } from './env.js';
 
 /** What the SDK says one track recorded: the bytes storage must hold in the end. */
 export interface SdkTrack {
@@ -61,7 +65,11 @@ export async function recordedSoFar(page: Page): Promise<Map<string, number>> {
 }
 
 /** Clicks Stop and waits for the page to report processing done; resolves with the SDK's tracks. */
-export async function stopAndComplete(page: Page): Promise<SdkTrack[]> {
+export async function stopAndComplete(
+  page: Page,
+  /** Runs once the uploads are done and processing started. */
+  whileProcessing: () => Promise<void> = async () => {},
+): Promise<SdkTrack[]> {
   const status = page.getByTestId('status');
   const t0 = Date.now();
   const lap = (what: string) =>
@@ -70,6 +78,7 @@ export async function stopAndComplete(page: Page): Promise<SdkTrack[]> {
   // `processing` once every byte is confirmed in storage and the recording is stopped.
   await expect(status).toHaveAttribute('data-state', /^(processing|completed|failed)$/, { timeout: 120_000 });
   lap('uploads done, processing');
+  await whileProcessing();
   await expect(status).toHaveAttribute('data-state', /^(completed|failed)$/, { timeout: 240_000 });
   lap(`processing over: ${await status.textContent()}`);
   expect(await status.textContent()).toMatch(/^Completed/);
@@ -128,4 +137,56 @@ export async function processed(
     .toMatch(/^(completed|failed)$/);
   if (!info) throw new Error('no recording info');
   return info;
+}
+
+/** A demo backend of the test's own, in a child process it can `kill -9` and start again. */
+export interface OwnBackend {
+  url: string;
+  /** `kill -9`, then reap what it left (ffmpeg). */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node --import tsx packages/demo/server/main.ts` (not the `tsx` CLI, whose server runs
+ * in a grandchild a kill would miss) on `port`, storing in `dir` with 64 KiB parts; resolves once
+ * /healthz answers.
+ */
+export async function startOwnBackend(port: number, dir: string): Promise<OwnBackend> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/demo/server/main.ts'], {
+    cwd: REPO_ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      RECORDING_OUTPUT_DIR: dir,
+      RECORDING_PART_SIZE: String(LOCAL_PART_SIZE),
+      RECORDING_MIN_PART_SIZE: String(LOCAL_PART_SIZE),
+    },
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = once(child, 'exit');
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`backend exited before it listened:\n${output}`);
+    const healthy = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false, // not listening yet
+    );
+    if (healthy) break;
+    if (Date.now() > deadline) throw new Error(`backend did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+    killGroup(child.pid as number);
+  };
+  return { url, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
 }

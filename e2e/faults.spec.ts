@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import type { RecordingInfo } from '../packages/sdk/src/protocol.js';
 import { startFaultProxy } from '../packages/server/test/support/fault-proxy.js';
 import {
   backend,
@@ -8,10 +12,11 @@ import {
   processed,
   recordedSoFar,
   type SdkTrack,
+  startOwnBackend,
   startRecording,
   stopAndComplete,
 } from './demo.js';
-import { outputDir, SERVER_URL } from './env.js';
+import { outputDir, SERVER_PORT, SERVER_URL } from './env.js';
 
 /**
  * Faults a real call meets (issue 4), on local disk. Each test ends the same way: every track
@@ -148,4 +153,52 @@ test('every part uploaded twice more (before and alongside the page’s own): st
     expect(answer.etag).toBe(answer.md5);
   }
   await expectStoredAsRecorded(root, info, tracks);
+});
+
+test('backend killed with kill -9 mid-call and restarted 5 s later: every byte stored', async ({ page }) => {
+  // A backend of this test's own (same port and directory across the restart: signed URLs stay valid).
+  const dir = mkdtempSync(join(tmpdir(), 'callrec-e2e-kill-'));
+  const port = SERVER_PORT + 50;
+  let server = await startOwnBackend(port, dir);
+  try {
+    const recordingId = await startRecording(page, `/?server=${encodeURIComponent(server.url)}`);
+    await page.waitForTimeout(4_000);
+    await server.kill();
+    const killedAt = Date.now();
+    await page.waitForTimeout(5_000);
+    server = await startOwnBackend(port, dir);
+    console.log(`[e2e] backend back ${((Date.now() - killedAt) / 1000).toFixed(1)} s after kill -9`);
+    await page.waitForTimeout(3_000);
+    const tracks = await stopAndComplete(page);
+    await expectStoredAsRecorded(dir, await processed(backend(server.url), recordingId), tracks);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('backend killed with kill -9 while processing and restarted: processing finishes, bytes exact', async ({
+  page,
+}) => {
+  const dir = mkdtempSync(join(tmpdir(), 'callrec-e2e-kill-'));
+  const port = SERVER_PORT + 51;
+  let server = await startOwnBackend(port, dir);
+  try {
+    const recordingId = await startRecording(page, `/?server=${encodeURIComponent(server.url)}`);
+    await page.waitForTimeout(8_000);
+    const tracks = await stopAndComplete(page, async () => {
+      await page.waitForTimeout(1_500);
+      const before = await backend(server.url).get<RecordingInfo>(`/v1/recordings/${recordingId}`);
+      expect(before.status, 'killed while').toBe('processing');
+      await server.kill();
+      server = await startOwnBackend(port, dir);
+    });
+    const info = await processed(backend(server.url), recordingId);
+    // Picked up again after the restart, without duplicated outputs.
+    const keys = info.outputs.map((o) => o.key);
+    expect(new Set(keys).size, `outputs ${keys.join(', ')}`).toBe(keys.length);
+    expect(info.outputs.filter((o) => o.kind === 'composite')).toHaveLength(1);
+    await expectStoredAsRecorded(dir, info, tracks);
+  } finally {
+    await server.stop();
+  }
 });
