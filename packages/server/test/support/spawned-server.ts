@@ -9,6 +9,12 @@ import { DEV_TOKEN_SECRET } from '../../src/config.js';
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const MAIN = join(REPO, 'packages/server/src/main.ts');
 
+/**
+ * Per-test timeout for tests that restart the real server: each start costs 1-3 s and processing
+ * runs real ffmpeg, which other work on a 2-core machine can slow down several times over.
+ */
+export const SPAWNED_TIMEOUT = 90_000;
+
 /** The real server (`src/main.ts`) in a child process, to be killed with SIGKILL like `kill -9`. */
 export interface SpawnedServer {
   url: string;
