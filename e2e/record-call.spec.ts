@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { expect, type Page } from '@playwright/test';
 import type { RecordingInfo, TrackInfo } from '../packages/sdk/src/protocol.js';
+import { backend } from './demo.js';
 import { countStreams, decodeErrors, maxVolume, probe } from './probe.js';
 import { type StorageUnderTest, test } from './storage.js';
 
@@ -210,21 +211,4 @@ async function videoSize(page: Page, testId: string) {
   const video = page.getByTestId(testId);
   await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
   return video.evaluate((v: HTMLVideoElement) => ({ width: v.videoWidth, height: v.videoHeight }));
-}
-
-/** The demo backend's API with its admin token. */
-function backend(serverUrl: string) {
-  let adminToken: string | undefined;
-  const fetchApi = async (path: string): Promise<Response> => {
-    adminToken ??= ((await (await fetch(`${serverUrl}/demo/admin-token`)).json()) as { token: string }).token;
-    return fetch(`${serverUrl}${path}`, { headers: { authorization: `Bearer ${adminToken}` } });
-  };
-  return {
-    fetch: fetchApi,
-    async get<T>(path: string): Promise<T> {
-      const response = await fetchApi(path);
-      if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status} ${await response.text()}`);
-      return (await response.json()) as T;
-    },
-  };
 }
