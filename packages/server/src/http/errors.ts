@@ -16,7 +16,16 @@ export function errorHandler(logger: Logger) {
     if (err instanceof StorageError) {
       // The full message (bucket, operation, hint) is for the operator's log, not for browsers.
       logger.error(`callrec: ${c.req.method} ${c.req.path}: ${err.message}`);
-      return send(c, 502, 'storage_unavailable', `Storage failed during ${err.operation} (${err.code})`);
+      // Browsers get what an app developer needs to tell the operator (provider, bucket,
+      // operation, code); the hint and the provider's raw answer stay in the log.
+      const { provider, bucket, operation, code } = err;
+      return send(
+        c,
+        502,
+        'storage_unavailable',
+        `${provider} storage failed during ${operation} on bucket "${bucket}" (${code})`,
+        { provider, bucket, operation, code },
+      );
     }
     logger.error(`callrec: ${c.req.method} ${c.req.path} failed`, err);
     return send(c, 500, 'internal_error', 'The server failed to handle this request');
