@@ -1,14 +1,17 @@
-import { access, readdir } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RecordingInfo } from '@callrec/sdk/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import type { ProcessingJob } from '../src/processing/job.js';
+import { createStorage } from '../src/storage/index.js';
 import {
   adminToken,
   makeDir,
   partBytes,
   registerBody,
   removeDir,
+  SECRET,
   snapshot,
   startServer,
   type TestServer,
@@ -122,6 +125,29 @@ describe('recording lifecycle', () => {
     expect(gone.status).toBe(404);
     const list = await (await server.request('GET', '/v1/recordings', { token: adminToken() })).json();
     expect(list.recordings.map((r: RecordingInfo) => r.id)).toEqual(['rec-2']);
+  });
+
+  it('aborts unfinished uploads by id before deleting (GCS sessions cannot be listed)', async () => {
+    const dir = await makeDir();
+    const storage = await createStorage(
+      loadConfig({ RECORDING_OUTPUT_DIR: dir, RECORDING_TOKEN_SECRET: SECRET }),
+    );
+    // The real local store, noting which uploads the service aborts.
+    const aborted: string[] = [];
+    const abortUpload = storage.abortUpload.bind(storage);
+    storage.abortUpload = (key, uploadId) => {
+      aborted.push(uploadId);
+      return abortUpload(key, uploadId);
+    };
+    const server = await start({ dir, storage });
+    await record(server, 'rec-open', [true, false]);
+    const state = JSON.parse(await readFile(join(dir, '.state', 'rec-open.json'), 'utf8'));
+    const open = state.tracks.filter((t: { status: string }) => t.status === 'recording');
+    expect(open).toHaveLength(1);
+    const res = await server.request('DELETE', '/v1/recordings/rec-open', { token: tokenFor('rec-open') });
+    expect(res.status).toBe(204);
+    expect(aborted).toEqual([open[0].uploadId]);
+    await expect(access(join(dir, 'rec-open'))).rejects.toThrow(/ENOENT/);
   });
 
   it('cleans up only old recordings that are not recording or processing', async () => {

@@ -150,8 +150,14 @@ export class RecordingService {
   /** Removes every stored object, unfinished upload and the state of the recording. */
   async delete(id: string): Promise<void> {
     await this.#ctx.store.withLock(id, async () => {
-      if (!this.#ctx.store.get(id)) throw recordingNotFound(id);
+      const state = this.#ctx.store.get(id);
+      if (!state) throw recordingNotFound(id);
       this.#queue.remove(id);
+      // GCS cannot list open resumable sessions, so deletePrefix cannot find them: abort each
+      // unfinished upload by its id first, or a late chunk could recreate an object after delete.
+      for (const track of state.tracks.filter((t) => t.status === 'recording')) {
+        await this.#ctx.storage.abortUpload(track.key, track.uploadId);
+      }
       await this.#ctx.storage.deletePrefix(`${id}/`);
       await this.#ctx.store.delete(id);
     });
