@@ -10,7 +10,7 @@
  * it uses bucket `callrec-bench` (created, CORS applied with the project's setupBucket) and deletes
  * the recording afterwards. Part size defaults to the server's (8 MiB). The demo backend and Vite
  * run on free ports with a temporary RECORDING_OUTPUT_DIR. Prints a markdown table and writes
- * bench/results/stop-to-ready-<storage>.json.
+ * bench/results/stop-to-ready-<storage>[-<part size>].json.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -240,7 +240,6 @@ function summarize(run: Run) {
     stopClickToStopResolvedS: s(stopResolved - stop.t),
     stopResolvedToCompletedS: s(completedEvent - stopResolved),
     stopClickToCompletedS: s(completedEvent - stop.t),
-    serverQueueWaitS: s(processingAt - (state.stoppedAt ?? processingAt)),
     processingS: round(processingSeconds, 2),
     processingXRealtime: round(duration / processingSeconds, 2),
     busyDuringCallPercent: run.busyDuringCall,
@@ -350,7 +349,8 @@ try {
     console.log('');
     console.log(`Note: the server completed the recording, but the page ended with: ${result.pageError}`);
   }
-  const file = await writeResult(`stop-to-ready-${storage}`, {
+  const suffix = partSize === CONFIG_DEFAULTS.partSize ? '' : `-${partSize}`;
+  const file = await writeResult(`stop-to-ready-${storage}${suffix}`, {
     date: new Date().toISOString(),
     machine: machine({ chromium: versionOf(CHROMIUM_PATH), ffmpeg: versionOf('ffmpeg', ['-version']) }),
     loadAverage: { before: loadBefore, after: loadAfter },
