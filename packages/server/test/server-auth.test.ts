@@ -34,8 +34,16 @@ describe('tokens', () => {
       'base64url',
     );
     expect(codeOf(() => verifyToken(SECRET, `${v}.${forged}.${sig}`))).toBe('401 invalid_token');
-    const flipped = `${sig.slice(0, -2)}${sig.endsWith('A') ? 'B' : 'A'}${sig.slice(-1)}`;
+    const flipped = `${sig.slice(0, 10)}${sig[10] === 'A' ? 'B' : 'A'}${sig.slice(11)}`;
     expect(codeOf(() => verifyToken(SECRET, `${v}.${payload}.${flipped}`))).toBe('401 invalid_token');
+    // Another spelling of the same bytes (the last character's spare bits) is refused too.
+    const last = sig.at(-1) as string;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const sibling = alphabet[alphabet.indexOf(last) ^ 1] as string;
+    expect(Buffer.from(`${sig.slice(0, -1)}${sibling}`, 'base64url')).toEqual(Buffer.from(sig, 'base64url'));
+    expect(codeOf(() => verifyToken(SECRET, `${v}.${payload}.${sig.slice(0, -1)}${sibling}`))).toBe(
+      '401 invalid_token',
+    );
     expect(codeOf(() => verifyToken(`${SECRET}x`, token))).toBe('401 invalid_token');
     for (const bad of ['', 'v1', 'v1..', 'v2.a.b', `${token}.extra`, 'not a token']) {
       expect(codeOf(() => verifyToken(SECRET, bad))).toBe('401 invalid_token');

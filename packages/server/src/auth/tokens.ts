@@ -42,8 +42,10 @@ export function verifyToken(secret: string, token: string, nowMs = Date.now()): 
   if (version !== VERSION || !payloadPart || !signaturePart || rest.length > 0) {
     throw invalid('Token is not a v1 callrec token');
   }
-  const expected = sign(secret, payloadPart);
-  const given = Buffer.from(signaturePart, 'base64url');
+  // Compare the encoded text, not decoded bytes: base64url's last character carries spare bits,
+  // so several spellings decode to the same signature, and a token must have exactly one.
+  const expected = Buffer.from(sign(secret, payloadPart).toString('base64url'));
+  const given = Buffer.from(signaturePart);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw invalid('Token signature does not match');
   }
