@@ -70,7 +70,9 @@ async function call<T>(method: string, url: string, token: string, body?: unknow
 }
 
 /** Runs one phase in a child process and returns what it measured, with this process's CPU time. */
-async function load(requests: LoadRequest[]): Promise<LoadResult & { serverCpuMs: number }> {
+async function load(
+  requests: LoadRequest[],
+): Promise<LoadResult & { serverCpuMs: number; serverSystemCpuMs: number }> {
   const spec: LoadSpec = {
     concurrency,
     maxRequests,
@@ -99,7 +101,12 @@ async function load(requests: LoadRequest[]): Promise<LoadResult & { serverCpuMs
   const code = await exited;
   if (code !== 0 || !used) throw new Error(`load client exited with ${code}`);
   out = out.slice(out.indexOf(`${MEASURING}\n`) + MEASURING.length + 1);
-  return { ...(JSON.parse(out) as LoadResult), serverCpuMs: Math.round((used.user + used.system) / 1000) };
+  return {
+    ...(JSON.parse(out) as LoadResult),
+    serverCpuMs: Math.round((used.user + used.system) / 1000),
+    // Kernel time: socket I/O, file writes and fsyncs.
+    serverSystemCpuMs: Math.round(used.system / 1000),
+  };
 }
 
 const outputDir = await mkdtemp(join(tmpdir(), 'callrec-bench-api-'));
@@ -225,13 +232,23 @@ try {
   console.log('');
   console.log(
     table(
-      ['endpoint', 'req/s', 'p50', 'p99', 'server CPU / request', 'non-2xx', 'requests'],
+      [
+        'endpoint',
+        'req/s',
+        'p50',
+        'p99',
+        'server CPU / request (kernel)',
+        'server busy',
+        'non-2xx',
+        'requests',
+      ],
       results.map((r) => [
         r.name + (r.bodyBytesSent > 0 ? ` (${round(r.bodyBytesSent / MiB / r.seconds, 0)} MiB/s)` : ''),
         r.perSecond,
         `${r.latencyMs.p50} ms`,
         `${r.latencyMs.p99} ms`,
-        `${round((r.serverCpuMs / r.requests) * 1000, 0)} µs`,
+        `${round((r.serverCpuMs / r.requests) * 1000, 0)} µs (${round((r.serverSystemCpuMs / r.requests) * 1000, 0)} µs)`,
+        `${round((r.serverCpuMs / (r.seconds * 1000)) * 100, 0)} % of a core`,
         r.non2xx,
         r.requests,
       ]),
