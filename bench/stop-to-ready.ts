@@ -16,6 +16,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { fakeMediaChromium } from '../e2e/chromium.js';
 import { CONFIG_DEFAULTS } from '../packages/server/src/config.js';
 import type { RecordingState } from '../packages/server/src/state/recording-state.js';
 import { setupBucket } from '../packages/server/src/storage/s3-bucket-setup.js';
@@ -130,22 +131,7 @@ async function finalState(outputDir: string, id: string): Promise<RecordingState
 }
 
 async function recordCall(pageUrl: string, outputDir: string): Promise<Run> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream=fps=30',
-      `--use-file-for-fake-video-capture=${FAKE_VIDEO}`,
-      `--use-file-for-fake-audio-capture=${FAKE_AUDIO}`,
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  const browser = await chromium.launch(fakeMediaChromium(FAKE_VIDEO, FAKE_AUDIO));
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.on('console', (msg) => msg.type() === 'error' && progress(`page error: ${msg.text()}`));

@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { fakeMediaChromium } from './chromium.js';
 import {
   FAKE_AUDIO,
   FAKE_VIDEO,
@@ -34,24 +35,9 @@ function demoBackend(port: number, env: Record<string, string>) {
   };
 }
 
-/** Debian's Chromium (see PLATFORM.md) with `camera` and the microphone as fake devices. */
+/** Debian's Chromium with `camera` and the microphone as fake devices. */
 function chromium(camera: string) {
-  return {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream=fps=30',
-      `--use-file-for-fake-video-capture=${camera}`,
-      `--use-file-for-fake-audio-capture=${FAKE_AUDIO}`,
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  };
+  return fakeMediaChromium(camera, FAKE_AUDIO);
 }
 
 export default defineConfig<{ storage: StorageName }>({
