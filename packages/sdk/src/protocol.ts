@@ -22,6 +22,15 @@ export type VideoCodec = 'vp8' | 'vp9' | 'h264';
 export type AudioCodec = 'opus' | 'aac';
 export type StorageProviderName = 'local' | 'aws' | 'gcp';
 
+/** How the composite arranges participants: an adaptive grid, or the active speaker large. */
+export type CompositeLayout = 'grid' | 'speaker';
+
+/** A span (server clock, epoch ms) during which the recording was paused; outputs leave it out. */
+export interface PauseSpan {
+  from: number;
+  to: number;
+}
+
 export type RecordingStatus = 'recording' | 'queued' | 'processing' | 'completed' | 'failed';
 export type TrackStatus = 'recording' | 'complete' | 'failed';
 

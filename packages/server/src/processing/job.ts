@@ -1,4 +1,14 @@
-import type { AudioCodec, MediaKind, OutputFormat, VideoCodec } from '@callrec/sdk/protocol';
+import type {
+  AudioCodec,
+  CompositeLayout,
+  MediaKind,
+  OutputFormat,
+  PauseSpan,
+  VideoCodec,
+} from '@callrec/sdk/protocol';
+
+/** `none` is software only; `auto` uses what the machine has and falls back to software. */
+export type HwAccelMode = 'none' | 'auto' | 'vaapi' | 'nvenc' | 'qsv';
 
 /** Everything processing needs to know about a stopped recording; files are local paths. */
 export interface ProcessingJob {
@@ -12,6 +22,14 @@ export interface ProcessingJob {
   width: number;
   height: number;
   fps: number;
+  /** Default `grid`. */
+  layout?: CompositeLayout;
+  /** Draw each participant's display name in the composite. Default false. */
+  labels?: boolean;
+  /** Spans left out of every output, server clock. Default none. */
+  pauses?: PauseSpan[];
+  /** Default `none`. */
+  hwaccel?: HwAccelMode;
   tracks: ProcessingTrack[];
 }
 
@@ -22,7 +40,10 @@ export interface ProcessingTrack {
   kind: MediaKind;
   /** The raw recorder output: an in-order concatenation of MediaRecorder chunks (no duration). */
   path: string;
-  /** Wall-clock start (epoch ms) taken at the recorder's `start` event. */
+  /**
+   * Start (epoch ms, server clock) taken at the recorder's `start` event. The media inside is
+   * continuous: MediaRecorder leaves paused time out of its timestamps.
+   */
   startedAt: number;
   endedAt?: number;
 }
