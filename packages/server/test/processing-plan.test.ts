@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ProcessingTrack } from '../src/processing/job.js';
-import { computeTimeline, type ProbedTrack, planParticipants } from '../src/processing/plan.js';
+import {
+  computeTimeline,
+  mergePauses,
+  outputSeconds,
+  type ProbedTrack,
+  planParticipants,
+  trackOffset,
+} from '../src/processing/plan.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -33,7 +40,7 @@ describe('computeTimeline', () => {
       probed('av', 'alice', 'video', 800, 5),
       probed('ba', 'bob', 'audio', 2000, 3),
     ]);
-    expect(timeline).toEqual({ startedAt: T0, endsAt: T0 + 5800, duration: 5.8 });
+    expect(timeline).toEqual({ startedAt: T0, endsAt: T0 + 5800, pauses: [], duration: 5.8 });
   });
 
   it('refuses an empty recording', () => {
@@ -64,5 +71,50 @@ describe('planParticipants', () => {
   it('breaks join-time ties by participant id', () => {
     const plans = planParticipants([probed('z', 'zed', 'audio', 0, 1), probed('a', 'amy', 'audio', 0, 1)]);
     expect(plans.map((p) => p.participantId)).toEqual(['amy', 'zed']);
+  });
+});
+
+describe('pauses on the timeline', () => {
+  const T0 = 1_700_000_000_000;
+  const probed = (startedAt: number, duration: number): ProbedTrack => ({
+    track: {
+      trackId: `t${startedAt}`,
+      participantId: 'p',
+      displayName: 'p',
+      kind: 'audio',
+      path: 'x',
+      startedAt,
+    },
+    path: 'x',
+    duration,
+    codec: 'opus',
+  });
+
+  it('leaves paused time out of the duration and shifts later starts back', () => {
+    // Recorded 0–10 s, paused 10–15 s, recorded 15–20 s: 15 s of media.
+    const a = probed(T0, 15);
+    const late = probed(T0 + 16_000, 4);
+    const timeline = computeTimeline([a, late], [{ from: T0 + 10_000, to: T0 + 15_000 }]);
+    expect(timeline.endsAt).toBe(T0 + 20_000);
+    expect(timeline.duration).toBe(15);
+    expect(trackOffset(timeline, late)).toBe(11);
+    expect(outputSeconds(timeline, T0 + 12_000)).toBe(10);
+  });
+
+  it('merges overlapping pauses and clips them to the timeline', () => {
+    expect(
+      mergePauses([
+        { from: 5, to: 8 },
+        { from: 1, to: 3 },
+        { from: 2, to: 4 },
+        { from: 9, to: 9 },
+      ]),
+    ).toEqual([
+      { from: 1, to: 4 },
+      { from: 5, to: 8 },
+    ]);
+    const timeline = computeTimeline([probed(T0, 10)], [{ from: T0 - 5_000, to: T0 + 2_000 }]);
+    expect(timeline.pauses).toEqual([{ from: T0, to: T0 + 2_000 }]);
+    expect(timeline.duration).toBe(10);
   });
 });

@@ -67,7 +67,7 @@ export async function processRecording(
       ),
     );
   }
-  const timeline = computeTimeline(tracks);
+  const timeline = computeTimeline(tracks, job.pauses);
   const plans = planParticipants(tracks);
 
   const participants: ProducedFile[] = [];

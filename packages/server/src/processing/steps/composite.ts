@@ -1,7 +1,7 @@
 import { compositeArgs } from '../args/composite.js';
 import type { ProcessingJob, ProducedFile } from '../job.js';
 import { gridLayout } from '../layout.js';
-import type { ParticipantPlan, ProbedTrack, Timeline } from '../plan.js';
+import { type ParticipantPlan, type ProbedTrack, type Timeline, trackOffset } from '../plan.js';
 import { runFfmpeg } from '../run-ffmpeg.js';
 import { describeOutput } from './describe-output.js';
 
@@ -18,7 +18,7 @@ export async function buildComposite(
   output: string,
   signal?: AbortSignal,
 ): Promise<ProducedFile> {
-  const offset = (t: ProbedTrack) => (t.track.startedAt - timeline.startedAt) / 1000;
+  const offset = (t: ProbedTrack) => trackOffset(timeline, t);
   const withVideo = participants.filter((p) => p.videoTracks.length > 0);
   const { cells } = gridLayout(withVideo.length, job.width, job.height);
   const videos = withVideo.flatMap((p, i) => {
