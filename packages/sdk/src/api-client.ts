@@ -1,8 +1,10 @@
 import { RecordingApiError } from './errors.js';
 import { describe, errorFromResponse, stripQuery } from './http-errors.js';
 import {
+  type AddPauseRequest,
   API_PREFIX,
   type CleanupResponse,
+  type ClockResponse,
   type CompleteTrackRequest,
   type CreateRecordingRequest,
   type FailTrackRequest,
@@ -91,6 +93,30 @@ export class RecordingClient {
 
   stopRecording(id: string, body: StopRecordingRequest = {}): Promise<RecordingInfo> {
     return this.#json('POST', `/recordings/${enc(id)}/stop`, body);
+  }
+
+  /** Adds a span the recording was paused (server clock); idempotent, merged with known spans. */
+  addPause(id: string, span: AddPauseRequest): Promise<RecordingInfo> {
+    return this.#json('POST', `/recordings/${enc(id)}/pauses`, span);
+  }
+
+  /**
+   * The server's epoch ms, from one request without retries or token (GET /v1/clock): a retried
+   * request would make a useless round trip, so the clock sync owns retries.
+   */
+  async getServerTime(): Promise<number> {
+    const response = await this.#send(
+      `${this.#base}/clock`,
+      // The server answers `Cache-Control: no-store`, so no cache ever serves an old time.
+      { method: 'GET' },
+      this.#requestTimeoutMs,
+    );
+    if (!response.ok) throw await errorFromResponse(response);
+    const { now } = (await response.json()) as ClockResponse;
+    if (typeof now !== 'number' || !Number.isFinite(now)) {
+      throw new RecordingApiError(response.status, 'invalid_response', 'GET /clock answered without a time');
+    }
+    return now;
   }
 
   /** For `EventSource`, which cannot send headers: the token travels in the query. */

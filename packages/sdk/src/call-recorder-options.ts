@@ -21,6 +21,10 @@ export interface CallRecorderOptions {
   mimeTypes?: MimeTypePreferences;
   /** Parts of one track uploading at the same time. */
   partsInFlight?: number;
+  /** How often the estimate of the server's clock is renewed while recording (default 30 s). */
+  clockSyncIntervalMs?: number;
+  /** Round trips per clock sync; the fastest one counts (default 5). */
+  clockSyncRoundTrips?: number;
   retry?: Partial<RetryPolicy>;
   /**
    * Where chunks wait until storage confirms them. Defaults to IndexedDB (`openChunkJournal()`),
@@ -50,6 +54,15 @@ export const CALL_RECORDER_DEFAULTS = {
 } as const;
 
 export type StartOptions = CreateRecordingRequest;
+
+export interface StopOptions {
+  /**
+   * False: only this recorder's tracks end (every byte confirmed in storage) and the recording
+   * goes on, for a participant who leaves while others still record. Default true: the
+   * recording stops and processing starts.
+   */
+  endRecording?: boolean;
+}
 
 export interface AddTrackOptions {
   participantId: string;

@@ -1,5 +1,5 @@
 import { RecorderError, type TrackFailure } from './errors.js';
-import type { CompletedPart, MediaKind, UploadTarget } from './protocol.js';
+import type { ClockEstimate, CompletedPart, MediaKind, PauseSpan, UploadTarget } from './protocol.js';
 
 /** A recording the browser was recording, kept until the server has everything and was stopped. */
 export interface JournaledRecording {
@@ -9,8 +9,14 @@ export interface JournaledRecording {
   roomId: string;
   /** The server's `createdAt`. */
   createdAt: number;
-  /** Set once the app called `stop()`: recovery stops the recording at this time. */
+  /** Set once the app called `stop()`: recovery stops the recording at this time (server clock). */
   stoppedAt?: number;
+  /** False once the app called `stop({ endRecording: false })`: recovery leaves it running. */
+  endRecording?: boolean;
+  /** An open pause (server clock): it ends at the stop, or at `stoppedAt` in recovery. */
+  pausedAt?: number;
+  /** Pause spans the server has not confirmed yet; recovery sends them before it stops. */
+  pauses?: PauseSpan[];
 }
 
 /** A part storage confirmed, with where it sits in the track. */
@@ -30,7 +36,10 @@ export interface JournaledTrack {
   displayName: string;
   kind: MediaKind;
   mimeType: string;
+  /** Server clock, as sent (or to be sent) when registering the track. */
   startedAt?: number;
+  /** The clock estimate `startedAt` was converted with. */
+  clock?: ClockEstimate;
   endedAt?: number;
   /** When the last chunk arrived: the end time of a track whose tab died. */
   lastChunkAt?: number;

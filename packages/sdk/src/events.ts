@@ -1,4 +1,7 @@
-import type { MediaKind, RecordingEventMap } from './protocol.js';
+import type { ClockSyncedEvent, ClockSyncFailedEvent } from './clock-sync.js';
+import type { MediaKind, PauseSpan, RecordingEventMap } from './protocol.js';
+
+export type { ClockSyncedEvent, ClockSyncFailedEvent };
 
 /** Names of every event a `CallRecorder` emits: `recorder.on(RecorderEvent.TrackFailed, cb)`. */
 export const RecorderEvent = {
@@ -13,6 +16,10 @@ export const RecorderEvent = {
   TrackProgress: 'trackProgress',
   TrackEnded: 'trackEnded',
   TrackFailed: 'trackFailed',
+  RecordingPaused: 'recordingPaused',
+  RecordingResumed: 'recordingResumed',
+  ClockSynced: 'clockSynced',
+  ClockSyncFailed: 'clockSyncFailed',
 } as const satisfies Record<string, keyof RecorderEventMap>;
 
 export interface TrackRef {
@@ -63,12 +70,30 @@ export interface RecorderProgressEvent {
   backlogBytes: number;
 }
 
+/** Every recorder of this page paused; `pausedAt` is on the server clock. */
+export interface RecordingPausedEvent {
+  recordingId: string;
+  pausedAt: number;
+}
+
+/** Recording again; `pause` is the span left out of the outputs (server clock). */
+export interface RecordingResumedEvent {
+  recordingId: string;
+  pause: PauseSpan;
+}
+
 export interface RecorderEventMap extends RecordingEventMap {
   recordingProgress: RecorderProgressEvent;
   trackAdded: TrackAddedEvent;
   trackProgress: TrackProgressEvent;
   trackEnded: TrackEndedEvent;
   trackFailed: TrackFailedEvent;
+  recordingPaused: RecordingPausedEvent;
+  recordingResumed: RecordingResumedEvent;
+  /** The estimate of the server's clock was renewed. */
+  clockSynced: ClockSyncedEvent;
+  /** A warning: the server's clock could not be read; the last good offset stays in use. */
+  clockSyncFailed: ClockSyncFailedEvent;
 }
 
 export type Listener<T> = (payload: T) => void;

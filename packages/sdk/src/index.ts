@@ -10,6 +10,7 @@ export {
   CALL_RECORDER_DEFAULTS,
   type CallRecorderOptions,
   type StartOptions,
+  type StopOptions,
 } from './call-recorder-options.js';
 export { crc32, crc32Hex } from './checksum.js';
 export {
@@ -21,6 +22,16 @@ export {
   type JournaledTrackStatus,
   MemoryChunkJournal,
 } from './chunk-journal.js';
+export {
+  CLOCK_SYNC_DEFAULTS,
+  ClockSync,
+  type ClockSyncedEvent,
+  type ClockSyncFailedEvent,
+  type ClockSyncOptions,
+  estimateClock,
+  type RoundTrip,
+  type ServerClock,
+} from './clock-sync.js';
 export type { EventSourceFactory, EventSourceLike } from './completion.js';
 export {
   type FailedTrack,
@@ -37,6 +48,8 @@ export {
   RecorderEvent,
   type RecorderEventMap,
   type RecorderProgressEvent,
+  type RecordingPausedEvent,
+  type RecordingResumedEvent,
   type TrackAddedEvent,
   type TrackEndedEvent,
   type TrackFailedEvent,

@@ -45,12 +45,38 @@ export interface ApiErrorBody {
 
 // ---- requests ---------------------------------------------------------------------------------
 
-/** POST /v1/recordings — the recording id is the token's subject. */
+/**
+ * POST /v1/recordings — the recording id is the token's subject. Starting an id that is already
+ * recording (same room) joins it: every participant's browser records its own tracks into it, and
+ * the first start's settings hold. Unset settings take the server's defaults (`RECORDING_*`).
+ */
 export interface CreateRecordingRequest {
   roomId: string;
   format?: OutputFormat;
   videoCodec?: VideoCodec;
   audioCodec?: AudioCodec;
+  layout?: CompositeLayout;
+  /** Draw each participant's display name in the composite. */
+  labels?: boolean;
+  /** Composite frame size (even numbers) and rate. */
+  width?: number;
+  height?: number;
+  fps?: number;
+}
+
+/**
+ * How the browser's clock relates to the server's when it measured: server time = local time +
+ * `offsetMs`, estimated from the round trip with the smallest `rttMs`.
+ */
+export interface ClockEstimate {
+  offsetMs: number;
+  rttMs: number;
+}
+
+/** GET /v1/clock — no token; never cached. */
+export interface ClockResponse {
+  /** The server's epoch ms when it answered. */
+  now: number;
 }
 
 /** PUT /v1/recordings/:id/tracks/:trackId — idempotent; the SDK picks the track id. */
@@ -59,8 +85,10 @@ export interface RegisterTrackRequest {
   displayName: string;
   kind: MediaKind;
   mimeType: string;
-  /** Wall-clock time of the recorder's `start` event. */
+  /** Time of the recorder's `start` event, on the server's clock. */
   startedAt: number;
+  /** The browser's clock estimate the times were converted with; kept for diagnostics. */
+  clock?: ClockEstimate;
 }
 
 /** POST /v1/recordings/:id/tracks/:trackId/parts */
@@ -79,7 +107,7 @@ export interface CompleteTrackRequest {
   parts: CompletedPart[];
   /** Total bytes the recorder produced; the server refuses to complete if storage holds fewer. */
   bytes: number;
-  /** Wall-clock time the recorder stopped. */
+  /** Time the recorder stopped, on the server's clock. */
   endedAt: number;
 }
 
@@ -91,8 +119,16 @@ export interface FailTrackRequest {
 
 /** POST /v1/recordings/:id/stop */
 export interface StopRecordingRequest {
+  /** Server clock. */
   stoppedAt?: number;
 }
+
+/**
+ * POST /v1/recordings/:id/pauses — a span the recording was paused (server clock, `to` > `from`).
+ * Idempotent: spans are merged with those already known. 409 `recording_not_active` after stop.
+ * Answers with the RecordingInfo.
+ */
+export type AddPauseRequest = PauseSpan;
 
 /** POST /v1/cleanup — needs an admin token. */
 export interface CleanupRequest {
@@ -151,8 +187,11 @@ export interface TrackInfo {
   displayName: string;
   kind: MediaKind;
   mimeType: string;
+  /** Server clock, like every time here. */
   startedAt: number;
   endedAt?: number;
+  /** The recording browser's clock estimate when it registered the track. */
+  clock?: ClockEstimate;
   status: TrackStatus;
   /** Bytes in storage once complete. */
   bytes?: number;
@@ -195,6 +234,14 @@ export interface RecordingInfo {
   format: OutputFormat;
   videoCodec: VideoCodec;
   audioCodec: AudioCodec;
+  layout: CompositeLayout;
+  labels: boolean;
+  /** Composite frame size and rate. */
+  width: number;
+  height: number;
+  fps: number;
+  /** Merged, sorted; left out of every output. */
+  pauses: PauseSpan[];
   storage: { provider: StorageProviderName; bucket?: string };
   tracks: TrackInfo[];
   outputs: OutputInfo[];

@@ -1,5 +1,6 @@
 import type { RecordingClient } from './api-client.js';
 import type { ChunkJournal } from './chunk-journal.js';
+import type { ServerClock } from './clock-sync.js';
 import { type FailedTrack, RecorderError, type TrackFailure } from './errors.js';
 import type {
   RecorderProgressEvent,
@@ -40,6 +41,7 @@ export interface TrackStats {
   crc32: string;
   /** Recorded bytes storage has not confirmed yet. */
   backlogBytes: number;
+  /** Server clock, as sent to the server. */
   startedAt?: number;
   endedAt?: number;
   error?: TrackFailure;
@@ -58,6 +60,8 @@ export interface RecordedTrackOptions {
   timesliceMs: number;
   partsInFlight?: number;
   retry?: RetryOptions;
+  /** Every time sent to the server is converted to its clock. */
+  clock: ServerClock;
   onProgress: (event: TrackProgressEvent) => void;
   onEnded: (event: TrackEndedEvent) => void;
   onFailed: (event: TrackFailedEvent) => void;
@@ -98,13 +102,14 @@ export class RecordedTrack {
       mimeType: options.mimeType,
       bitsPerSecond: options.bitsPerSecond,
       timesliceMs: options.timesliceMs,
-      onStart: (startedAt) => {
+      onStart: (localStartedAt) => {
+        const startedAt = options.clock.toServerTime(localStartedAt);
         this.#startedAt = startedAt;
         if (this.#status === 'starting') this.#status = 'recording';
-        this.#upload.begin(startedAt);
+        this.#upload.begin(startedAt, options.clock.estimate);
       },
-      onChunk: (chunk) => this.#upload.push(chunk),
-      onStop: (endedAt) => this.#finish(endedAt),
+      onChunk: (chunk) => this.#upload.push(chunk, options.clock.serverNow()),
+      onStop: (endedAt) => this.#finish(options.clock.toServerTime(endedAt)),
       // The recorder stops by itself after an error; `onStop` then finishes the (failed) upload.
       onError: (error) => this.#upload.fail(error),
     });
@@ -136,11 +141,19 @@ export class RecordedTrack {
   }
 
   /** Throws if the browser refuses to record the track. */
-  start(): void {
-    this.#recorder.start();
+  start(paused = false): void {
+    this.#recorder.start(paused);
     this.#done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
+  }
+
+  pause(): void {
+    this.#recorder.pause();
+  }
+
+  resume(): void {
+    this.#recorder.resume();
   }
 
   /** Stops recording and waits until the track is complete in storage, or failed. Never rejects. */

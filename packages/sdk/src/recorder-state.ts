@@ -1,12 +1,13 @@
 import { InvalidStateError } from './errors.js';
 
-export type RecorderState = 'idle' | 'starting' | 'recording' | 'stopping' | 'stopped' | 'failed';
+export type RecorderState = 'idle' | 'starting' | 'recording' | 'paused' | 'stopping' | 'stopped' | 'failed';
 
 /** Every allowed move; `stopped` and `failed` are final: record again with a new `CallRecorder`. */
 export const RECORDER_TRANSITIONS: Readonly<Record<RecorderState, readonly RecorderState[]>> = {
   idle: ['starting'],
   starting: ['recording', 'failed'],
-  recording: ['stopping'],
+  recording: ['paused', 'stopping'],
+  paused: ['recording', 'stopping'],
   stopping: ['stopped', 'failed'],
   stopped: [],
   failed: [],

@@ -1,7 +1,8 @@
 import type { ChunkJournal, JournaledRecording, JournaledTrack } from './chunk-journal.js';
 import { MemoryChunkJournal } from './chunk-journal.js';
 import { openChunkJournal } from './indexeddb-journal.js';
-import type { RecordingInfo } from './protocol.js';
+import { closePauses } from './pauses.js';
+import type { PauseSpan, RecordingInfo } from './protocol.js';
 import { defaultRecordingLocks, type RecordingLocks } from './recording-lock.js';
 import { finishJournaledTrack, type RecoveredTrack } from './recovery.js';
 import type { RetryOptions } from './retry.js';
@@ -23,7 +24,7 @@ export class RecordingDurability {
   readonly journal: ChunkJournal;
   /** Unfinished tracks of the same recording left by an earlier page (it was started again). */
   readonly leftovers: readonly JournaledTrack[];
-  readonly #record: JournaledRecording;
+  #record: JournaledRecording;
   readonly #guard: UnloadGuard;
   readonly #release: () => void;
 
@@ -93,15 +94,48 @@ export class RecordingDurability {
     this.#guard.update(bytes);
   }
 
-  /** The app asked to stop: if the page dies now, recovery stops the recording at this time. */
-  async stopping(stoppedAt: number): Promise<void> {
+  /** Pause spans not yet confirmed by the server, oldest first (the open one excluded). */
+  get pendingPauses(): readonly PauseSpan[] {
+    return this.#record.pauses ?? [];
+  }
+
+  /** The recording paused at `pausedAt` (server clock): a stop or recovery closes the span. */
+  pausing(pausedAt: number): Promise<void> {
+    return this.#put({ ...this.#record, pausedAt }, 'the pause; recovery would not leave it out');
+  }
+
+  /** The pause ended: the span waits here until the server confirms it (`pauseSent`). */
+  resumed(span: PauseSpan): Promise<void> {
+    const { pausedAt: _closed, ...record } = this.#record;
+    const pauses = [...(record.pauses ?? []), span];
+    return this.#put({ ...record, pauses }, 'the pause span; recovery would not leave it out');
+  }
+
+  pauseSent(span: PauseSpan): Promise<void> {
+    const pauses = (this.#record.pauses ?? []).filter((p) => p.from !== span.from || p.to !== span.to);
+    return this.#put({ ...this.#record, pauses }, 'a sent pause span; it may be sent again');
+  }
+
+  /**
+   * The app asked to stop at `stoppedAt` (server clock): if the page dies now, recovery stops the
+   * recording at this time, or, for `endRecording: false`, only finishes this page's tracks. An
+   * open pause ends here.
+   */
+  stopping(stoppedAt: number, endRecording = true): Promise<void> {
+    const { pausedAt: _closed, ...record } = this.#record;
+    const pauses = closePauses(this.#record, stoppedAt);
+    return this.#put(
+      { ...record, stoppedAt, endRecording, pauses },
+      'the stop time; recovery would use the last chunk time',
+    );
+  }
+
+  async #put(record: JournaledRecording, what: string): Promise<void> {
+    this.#record = record;
     try {
-      await this.journal.putRecording({ ...this.#record, stoppedAt });
+      await this.journal.putRecording(record);
     } catch (error) {
-      console.error(
-        'callrec: could not journal the stop time; recovery would use the last chunk time',
-        error,
-      );
+      console.error(`callrec: could not journal ${what}`, error);
     }
   }
 

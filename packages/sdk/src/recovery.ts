@@ -4,6 +4,7 @@ import type { ChunkJournal, JournaledRecording, JournaledTrack } from './chunk-j
 import { RecordingApiError, type TrackFailure, toTrackFailure } from './errors.js';
 import { openChunkJournal } from './indexeddb-journal.js';
 import type { OnlineSignal } from './online.js';
+import { closePauses, sendPauses } from './pauses.js';
 import type { MediaKind, RecordingInfo } from './protocol.js';
 import { defaultRecordingLocks, type RecordingLocks } from './recording-lock.js';
 import type { RetryOptions, RetryPolicy } from './retry.js';
@@ -46,13 +47,15 @@ export interface RecoveredTrack {
 
 /**
  * `stopped`: every track is complete or failed for good and the recording was stopped (processing
- * follows). `gone`: the server no longer knows the recording. `locked`: a live page is still
- * recording it. `interrupted`: something could not reach the server; the journal keeps it all.
+ * follows). `left`: the same, but the page had left the recording (`stop({ endRecording: false })`),
+ * so it was not stopped. `gone`: the server no longer knows the recording. `locked`: a live page
+ * is still recording it. `interrupted`: something could not reach the server; the journal keeps
+ * it all.
  */
 export interface RecoveredRecording {
   recordingId: string;
   roomId: string;
-  status: 'stopped' | 'gone' | 'locked' | 'interrupted';
+  status: 'stopped' | 'left' | 'gone' | 'locked' | 'interrupted';
   tracks: RecoveredTrack[];
   /** The server's answer to the stop, when there was one. */
   info?: RecordingInfo;
@@ -135,16 +138,26 @@ async function recoverRecording(
   );
   if (tracks.some((track) => track.status === 'interrupted'))
     return { ...base, status: 'interrupted', tracks };
+  const endRecording = recording.endRecording !== false;
   if (info.status === 'recording') {
     const stoppedAt = recording.stoppedAt ?? Math.max(info.createdAt, ...tracks.map((t) => t.endedAt ?? 0));
     try {
-      info = await client.stopRecording(recordingId, { stoppedAt });
+      // Pauses first: the server takes them only while recording.
+      let remaining = closePauses(recording, stoppedAt);
+      await sendPauses(client, recordingId, remaining, async (span) => {
+        remaining = remaining.filter((p) => p !== span);
+        const { pausedAt: _closed, ...rest } = recording;
+        await journal.putRecording({ ...rest, pauses: remaining });
+      });
+      info = endRecording
+        ? await client.stopRecording(recordingId, { stoppedAt })
+        : await client.getRecordingInfo(recordingId);
     } catch (error) {
       return { ...base, status: 'interrupted', tracks, error: toTrackFailure(error) };
     }
   }
   await journal.deleteRecording(recordingId);
-  return { ...base, status: 'stopped', tracks, info };
+  return { ...base, status: endRecording ? 'stopped' : 'left', tracks, info };
 }
 
 /** Uploads what is left of one journaled track and completes it; never rejects. */

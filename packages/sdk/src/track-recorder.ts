@@ -48,8 +48,11 @@ export class TrackRecorder {
     this.#options = options;
   }
 
-  /** Throws if the browser refuses to record; the start time comes later, with `onStart`. */
-  start(): void {
+  /**
+   * Throws if the browser refuses to record; the start time comes later, with `onStart`. A
+   * recorder started `paused` records nothing until `resume()`.
+   */
+  start(paused = false): void {
     if (this.#recorder) throw new RecorderError('invalid_state', 'the track recorder was already started');
     if (this.track.readyState === 'ended') {
       throw new RecorderError('track_ended', `the ${this.kind} track has already ended`);
@@ -84,12 +87,25 @@ export class TrackRecorder {
     this.#startCalledAt = Date.now();
     try {
       recorder.start(timesliceMs);
+      if (paused) recorder.pause();
     } catch (error) {
       this.#cleanUp();
       throw new RecorderError('recorder_error', `MediaRecorder refused to start: ${String(error)}`, {
         cause: error,
       });
     }
+  }
+
+  /**
+   * Chromium leaves the paused time out of the file's timestamps: the media stays continuous.
+   * A recorder that is not recording (stopped, or paused already) is left as it is.
+   */
+  pause(): void {
+    if (this.#recorder?.state === 'recording') this.#recorder.pause();
+  }
+
+  resume(): void {
+    if (this.#recorder?.state === 'paused') this.#recorder.resume();
   }
 
   /** Resolves with the end time once the final chunk was delivered. Safe to call repeatedly. */

@@ -1,12 +1,13 @@
 import type { RecordingClient } from './api-client.js';
 import { RecorderError } from './errors.js';
-import type { ListedPart, RegisterTrackResponse } from './protocol.js';
+import type { ClockEstimate, ListedPart, RegisterTrackResponse } from './protocol.js';
 import { type RetryOptions, withRetry } from './retry.js';
 import type { TrackJournal } from './track-journal.js';
 
 /**
- * Registers a track once its recorder started, journaling the start time first and the upload
- * target after. Registering is idempotent, so after a reload the server answers with the upload
+ * Registers a track once its recorder started, journaling the start time (server clock, with the
+ * clock estimate it was converted with) first and the upload target after. What was journaled is
+ * what is sent, also after a reload. Registering is idempotent, so after a reload the server answers with the upload
  * it already has, and says whether the track was completed meanwhile. A track the server has as
  * failed cannot be resumed: that rejects.
  */
@@ -15,16 +16,19 @@ export async function registerJournaledTrack(
   journal: TrackJournal,
   startedAt: number,
   retry: RetryOptions,
+  clock?: ClockEstimate,
 ): Promise<RegisterTrackResponse> {
   const { recordingId, trackId, participantId, displayName, kind, mimeType } = journal.state;
   const registeredBefore = journal.state.target !== undefined;
-  if (journal.state.startedAt === undefined) await journal.update({ startedAt });
+  if (journal.state.startedAt === undefined) await journal.update({ startedAt, ...(clock ? { clock } : {}) });
+  const sentClock = journal.state.clock;
   const request = {
     participantId,
     displayName,
     kind,
     mimeType,
     startedAt: journal.state.startedAt ?? startedAt,
+    ...(sentClock ? { clock: sentClock } : {}),
   };
   const response = await withRetry(() => api.registerTrack(recordingId, trackId, request), retry);
   const { track, upload } = response;

@@ -1,7 +1,7 @@
 import type { RecordingClient } from './api-client.js';
 import { type ChunkJournal, type JournaledTrack, MemoryChunkJournal } from './chunk-journal.js';
 import { RecorderError, type TrackFailure, toTrackFailure } from './errors.js';
-import type { CompletedPart, TrackInfo } from './protocol.js';
+import type { ClockEstimate, CompletedPart, TrackInfo } from './protocol.js';
 import { isTransient, type RetryOptions } from './retry.js';
 import {
   newJournaledTrack,
@@ -81,10 +81,13 @@ export class TrackUpload {
     return this.#failure;
   }
 
-  /** The recorder started at `startedAt` (its `start` event): register the track. */
-  begin(startedAt: number): void {
+  /**
+   * The recorder started at `startedAt` (its `start` event, server clock, converted with
+   * `clock`): register the track.
+   */
+  begin(startedAt: number, clock?: ClockEstimate): void {
     if (this.#registration) return;
-    this.#registration = this.#register(startedAt);
+    this.#registration = this.#register(startedAt, clock);
   }
 
   /** Journals the chunk; it counts as recorded once the journal has it. */
@@ -182,13 +185,14 @@ export class TrackUpload {
     return this.#status === 'failed' || this.#status === 'interrupted';
   }
 
-  async #register(startedAt: number): Promise<void> {
+  async #register(startedAt: number, clock?: ClockEstimate): Promise<void> {
     try {
       const { track, upload } = await registerJournaledTrack(
         this.#api,
         this.#journal,
         startedAt,
         this.#retry,
+        clock,
       );
       this.#registeredOnServer = true;
       if (this.#ended) {

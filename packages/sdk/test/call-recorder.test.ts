@@ -23,6 +23,7 @@ describe('RecorderStateMachine', () => {
       idle: [],
       starting: ['starting'],
       recording: ['starting', 'recording'],
+      paused: ['starting', 'recording', 'paused'],
       stopping: ['starting', 'recording', 'stopping'],
       stopped: ['starting', 'recording', 'stopping', 'stopped'],
       failed: ['starting', 'failed'],
@@ -62,6 +63,12 @@ function info(status: RecordingStatus, extra: Partial<RecordingInfo> = {}): Reco
     format: 'webm',
     videoCodec: 'vp8',
     audioCodec: 'opus',
+    layout: 'grid',
+    labels: false,
+    width: 1280,
+    height: 720,
+    fps: 30,
+    pauses: [],
     storage: { provider: 'local' },
     tracks: [],
     outputs: [],
@@ -74,6 +81,7 @@ function fakeApi(options: { startStatus?: number; infoStatus?: RecordingStatus }
   const calls: string[] = [];
   const fetch: FetchLike = async (url, init) => {
     const { pathname, search } = new URL(url);
+    if (pathname === '/v1/clock') return Response.json({ now: Date.now() });
     calls.push(`${init.method} ${pathname}${search}`);
     if (init.method === 'POST' && pathname === '/v1/recordings') {
       if (options.startStatus) {

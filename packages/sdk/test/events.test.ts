@@ -35,13 +35,15 @@ describe('TypedEmitter', () => {
     expect(seen).toEqual([1, 10]);
   });
 
-  it('names every protocol event and the four SDK events', () => {
+  it('names every protocol event and the SDK events', () => {
     const names = Object.values(RecorderEvent);
     for (const name of RECORDING_EVENT_NAMES) expect(names).toContain(name);
-    expect(names).toEqual(
-      expect.arrayContaining(['trackAdded', 'trackProgress', 'trackEnded', 'trackFailed']),
-    );
-    expect(names).toHaveLength(RECORDING_EVENT_NAMES.length + 4);
+    const sdkEvents = [
+      ...['trackAdded', 'trackProgress', 'trackEnded', 'trackFailed'],
+      ...['recordingPaused', 'recordingResumed', 'clockSynced', 'clockSyncFailed'],
+    ];
+    expect(names).toEqual(expect.arrayContaining(sdkEvents));
+    expect(names).toHaveLength(RECORDING_EVENT_NAMES.length + sdkEvents.length);
   });
 });
 

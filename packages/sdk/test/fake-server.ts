@@ -2,6 +2,7 @@ import type { FetchLike } from '../src/api-client.js';
 import type {
   CompleteTrackRequest,
   FailTrackRequest,
+  PauseSpan,
   RecordingInfo,
   RecordingStatus,
   SignPartsRequest,
@@ -37,6 +38,9 @@ export class FakeServer {
   storedBytes: () => number = () => [...this.stored.values()].reduce((sum, part) => sum + part.length, 0);
   readonly trackStatus = new Map<string, TrackInfo['status']>();
   readonly stopBodies: StopRecordingRequest[] = [];
+  readonly pauseBodies: PauseSpan[] = [];
+  /** What GET /v1/clock answers. */
+  serverNow: () => number = Date.now;
   /** Whether GET .../parts is served (older servers answer 404). */
   listParts = true;
 
@@ -55,9 +59,18 @@ export class FakeServer {
     if (url.startsWith('http://storage.test/')) return this.#put(pathname, init);
     this.authHeaders.push(new Headers(init.headers).get('Authorization'));
     const body = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
+    if (method === 'GET' && pathname === '/v1/clock') return json(200, { now: this.serverNow() });
     if (method === 'POST' && pathname === '/v1/recordings') {
       this.recordingStatus = 'recording';
       return json(201, this.#recordingInfo('rec1'));
+    }
+    const pauses = /^\/v1\/recordings\/([^/]+)\/pauses$/.exec(pathname);
+    if (method === 'POST' && pauses) {
+      if (this.recordingStatus !== 'recording') {
+        return json(409, { error: { code: 'recording_not_active', message: 'stopped' } });
+      }
+      this.pauseBodies.push(body as PauseSpan);
+      return json(200, this.#recordingInfo(pauses[1] as string));
     }
     const recording = /^\/v1\/recordings\/([^/]+)(\/stop)?$/.exec(pathname);
     if (recording) return this.#recording(recording[1] as string, method, recording[2], body);
@@ -144,6 +157,12 @@ export class FakeServer {
       format: 'webm',
       videoCodec: 'vp8',
       audioCodec: 'opus',
+      layout: 'grid',
+      labels: false,
+      width: 1280,
+      height: 720,
+      fps: 30,
+      pauses: [...this.pauseBodies],
       storage: { provider: 'local' },
       tracks: [...this.trackStatus].map(([trackId, status]) => this.#info(trackId, status)),
       outputs: [],

@@ -1,6 +1,22 @@
 import { resolve } from 'node:path';
-import type { AudioCodec, OutputFormat, StorageProviderName, VideoCodec } from '@callrec/sdk/protocol';
+import type {
+  AudioCodec,
+  CompositeLayout,
+  OutputFormat,
+  StorageProviderName,
+  VideoCodec,
+} from '@callrec/sdk/protocol';
 import { outputCodecsProblem } from './processing/codecs.js';
+import type { HwAccelMode } from './processing/job.js';
+
+/** The composite settings a recording may choose; the env sets the defaults. */
+export interface CompositeSettings {
+  width: number;
+  height: number;
+  fps: number;
+  layout: CompositeLayout;
+  labels: boolean;
+}
 
 export interface ServerConfig {
   /** Absolute. Root of the local provider, and of the server's own state (`.state/`). */
@@ -19,7 +35,10 @@ export interface ServerConfig {
   minPartSize: number;
   /** Largest part the local provider accepts. */
   maxPartSize: number;
-  composite: { width: number; height: number; fps: number };
+  /** Defaults for recordings that do not choose (RECORDING_COMPOSITE_*, RECORDING_LAYOUT, RECORDING_LABELS). */
+  composite: CompositeSettings;
+  /** ffmpeg hardware acceleration, server-wide (RECORDING_HWACCEL). */
+  hwaccel: HwAccelMode;
   port: number;
   host: string;
   /** Base URL put in signed URLs, without a trailing slash. */
@@ -45,10 +64,29 @@ export const CONFIG_DEFAULTS = {
   width: 1280,
   height: 720,
   fps: 30,
+  layout: 'grid',
+  labels: false,
+  hwaccel: 'none',
   port: 8787,
   host: '127.0.0.1',
   abandonedUploadMs: 24 * 60 * 60 * 1000,
 } as const;
+
+/** Composite sizes and rates allowed, from the env and per recording; sizes must be even. */
+export const COMPOSITE_LIMITS = {
+  width: { min: 16, max: 7680 },
+  height: { min: 16, max: 4320 },
+  fps: { min: 1, max: 120 },
+} as const;
+
+export const COMPOSITE_LAYOUTS = ['grid', 'speaker'] as const satisfies readonly CompositeLayout[];
+export const HWACCEL_MODES = [
+  'none',
+  'auto',
+  'vaapi',
+  'nvenc',
+  'qsv',
+] as const satisfies readonly HwAccelMode[];
 
 /** Only for RECORDING_DEV=1: anyone can mint tokens with it, so it never protects anything. */
 export const DEV_TOKEN_SECRET = 'callrec-development-secret-do-not-use-in-production';
@@ -68,6 +106,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
   const problems: string[] = [];
   const read = new EnvReader(env, problems);
   const d = CONFIG_DEFAULTS;
+  const L = COMPOSITE_LIMITS;
 
   const format = read.oneOf('RECORDING_FORMAT', ['webm', 'mp4'] as const, d.format);
   const videoCodec = read.oneOf('RECORDING_VIDEO_CODEC', ['vp8', 'vp9', 'h264'] as const, d.videoCodec);
@@ -123,10 +162,13 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     minPartSize,
     maxPartSize: d.maxPartSize,
     composite: {
-      width: read.int('RECORDING_COMPOSITE_WIDTH', d.width, 16, 7680, 2),
-      height: read.int('RECORDING_COMPOSITE_HEIGHT', d.height, 16, 4320, 2),
-      fps: read.int('RECORDING_COMPOSITE_FPS', d.fps, 1, 120),
+      width: read.int('RECORDING_COMPOSITE_WIDTH', d.width, L.width.min, L.width.max, 2),
+      height: read.int('RECORDING_COMPOSITE_HEIGHT', d.height, L.height.min, L.height.max, 2),
+      fps: read.int('RECORDING_COMPOSITE_FPS', d.fps, L.fps.min, L.fps.max),
+      layout: read.oneOf('RECORDING_LAYOUT', COMPOSITE_LAYOUTS, d.layout),
+      labels: read.oneOf('RECORDING_LABELS', ['0', '1'] as const, d.labels ? '1' : '0') === '1',
     },
+    hwaccel: read.oneOf('RECORDING_HWACCEL', HWACCEL_MODES, d.hwaccel),
     port,
     host,
     publicUrl: publicUrl.replace(/\/+$/, ''),

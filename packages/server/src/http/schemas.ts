@@ -1,4 +1,5 @@
 import type {
+  AddPauseRequest,
   CleanupRequest,
   CompleteTrackRequest,
   CreateRecordingRequest,
@@ -10,6 +11,7 @@ import type {
 import { PARTICIPANT_ID_PATTERN, S3_MAX_PARTS } from '@callrec/sdk/protocol';
 import type { Context } from 'hono';
 import { z } from 'zod';
+import { COMPOSITE_LAYOUTS, COMPOSITE_LIMITS } from '../config.js';
 import { ApiError } from '../errors.js';
 
 // Each schema `satisfies` its protocol type, so a protocol change the server misses fails tsc.
@@ -19,12 +21,20 @@ const partNumber = z.number().int().min(1).max(S3_MAX_PARTS);
 const text = (max: number) => z.string().max(max);
 const uniqueNumbers = (ns: number[]) => new Set(ns).size === ns.length;
 
+const evenSize = ({ min, max }: { min: number; max: number }) =>
+  z.number().int().min(min).max(max).multipleOf(2, 'must be even');
+
 /** Format/codec compatibility needs the server's defaults, so the service checks it (`unsupported_codecs`). */
 export const createRecordingSchema = z.object({
   roomId: text(200).min(1),
   format: z.enum(['webm', 'mp4']).optional(),
   videoCodec: z.enum(['vp8', 'vp9', 'h264']).optional(),
   audioCodec: z.enum(['opus', 'aac']).optional(),
+  layout: z.enum(COMPOSITE_LAYOUTS).optional(),
+  labels: z.boolean().optional(),
+  width: evenSize(COMPOSITE_LIMITS.width).optional(),
+  height: evenSize(COMPOSITE_LIMITS.height).optional(),
+  fps: z.number().int().min(COMPOSITE_LIMITS.fps.min).max(COMPOSITE_LIMITS.fps.max).optional(),
 }) satisfies z.ZodType<CreateRecordingRequest>;
 
 export const registerTrackSchema = z.object({
@@ -33,6 +43,7 @@ export const registerTrackSchema = z.object({
   kind: z.enum(['audio', 'video']),
   mimeType: text(200).regex(/^(audio|video)\/[a-z0-9.+-]+(;[ -~]*)?$/i),
   startedAt: time,
+  clock: z.object({ offsetMs: z.number(), rttMs: z.number().nonnegative() }).optional(),
 }) satisfies z.ZodType<RegisterTrackRequest>;
 
 export const signPartsSchema = z.object({
@@ -57,6 +68,13 @@ export const failTrackSchema = z.object({
 export const stopRecordingSchema = z.object({
   stoppedAt: time.optional(),
 }) satisfies z.ZodType<StopRecordingRequest>;
+
+export const addPauseSchema = z
+  .object({ from: time, to: time })
+  .refine(({ from, to }) => to > from, {
+    message: 'to must be after from',
+    path: ['to'],
+  }) satisfies z.ZodType<AddPauseRequest>;
 
 export const cleanupSchema = z.object({
   olderThanMs: z.number().int().nonnegative(),

@@ -1,4 +1,5 @@
 import type { RecordingInfo, TrackInfo } from '@callrec/sdk/protocol';
+import type { CompositeSettings } from '../config.js';
 import type { RecordingState, TrackState } from '../state/recording-state.js';
 import type { RecordingStorage } from '../storage/storage.js';
 
@@ -10,10 +11,25 @@ export function toTrackInfo(track: TrackState): TrackInfo {
   return structuredClone(info);
 }
 
+/** The recording's composite settings; what it did not store (older state files) comes from `defaults`. */
+export function compositeSettings(
+  state: Partial<CompositeSettings>,
+  defaults: CompositeSettings,
+): CompositeSettings {
+  return {
+    layout: state.layout ?? defaults.layout,
+    labels: state.labels ?? defaults.labels,
+    width: state.width ?? defaults.width,
+    height: state.height ?? defaults.height,
+    fps: state.fps ?? defaults.fps,
+  };
+}
+
 /** The public view of a recording, with freshly signed URLs for its outputs and thumbnails. */
 export async function toRecordingInfo(
   state: RecordingState,
   storage: RecordingStorage,
+  defaults: CompositeSettings,
 ): Promise<RecordingInfo> {
   const sign = (key: string) => storage.signRead(key, READ_URL_TTL_SECONDS);
   const info: RecordingInfo = {
@@ -26,6 +42,8 @@ export async function toRecordingInfo(
     format: state.format,
     videoCodec: state.videoCodec,
     audioCodec: state.audioCodec,
+    ...compositeSettings(state, defaults),
+    pauses: structuredClone(state.pauses ?? []),
     storage: { ...state.storage },
     tracks: state.tracks.map(toTrackInfo),
     outputs: await Promise.all(state.outputs.map(async (o) => ({ ...o, url: await sign(o.key) }))),

@@ -6,6 +6,7 @@ import { ProcessingError, type ProcessingJob, type ProcessingResult } from '../p
 import type { RecordingState } from '../state/recording-state.js';
 import { storageKeys } from '../storage/keys.js';
 import { change, type RecordingContext } from './context.js';
+import { compositeSettings } from './info.js';
 
 export type ProcessRecording = (
   job: ProcessingJob,
@@ -107,7 +108,17 @@ export class Processor {
       tracks.push({ trackId: t.id, participantId, displayName, kind, path, startedAt, endedAt });
     }
     const { format, videoCodec, audioCodec } = state;
-    return { recordingId: state.id, workDir, format, videoCodec, audioCodec, ...config.composite, tracks };
+    return {
+      recordingId: state.id,
+      workDir,
+      format,
+      videoCodec,
+      audioCodec,
+      ...compositeSettings(state, config.composite),
+      pauses: structuredClone(state.pauses ?? []),
+      hwaccel: config.hwaccel,
+      tracks,
+    };
   }
 
   async #upload(id: string, result: ProcessingResult) {

@@ -1,4 +1,5 @@
 import type {
+  AddPauseRequest,
   CompleteTrackRequest,
   CreateRecordingRequest,
   FailTrackRequest,
@@ -8,14 +9,16 @@ import type {
 } from '@callrec/sdk/protocol';
 import { ApiError } from '../errors.js';
 import { outputCodecsProblem } from '../processing/codecs.js';
+import { mergePauses } from '../processing/plan.js';
 import type { RecordingState, StoredEvent } from '../state/recording-state.js';
 import { recordingNotFound } from '../state/recording-store.js';
 import { completeTrack, settleCompletion } from './complete-track.js';
 import { change, type RecordingContext } from './context.js';
 import { appendEvent } from './events.js';
-import { toRecordingInfo } from './info.js';
+import { compositeSettings, toRecordingInfo } from './info.js';
 import type { ProcessingQueue } from './processing-queue.js';
 import * as tracks from './tracks.js';
+import { assertActive } from './tracks.js';
 
 const BUSY: readonly string[] = ['recording', 'queued', 'processing'];
 
@@ -29,7 +32,15 @@ export class RecordingService {
     this.#queue = queue;
   }
 
-  /** Idempotent while recording: the same id and room again returns the existing recording. */
+  /** The server's clock (epoch ms): the one every recording's times are on. */
+  now(): number {
+    return this.#ctx.now();
+  }
+
+  /**
+   * Idempotent while recording: the same id and room again returns the existing recording (so
+   * several browsers can record into one); the first creation's settings hold.
+   */
   async create(id: string, body: CreateRecordingRequest): Promise<{ info: RecordingInfo; created: boolean }> {
     const { config, store } = this.#ctx;
     const format = body.format ?? config.format;
@@ -54,6 +65,8 @@ export class RecordingService {
         format,
         videoCodec,
         audioCodec,
+        ...compositeSettings(body, config.composite),
+        pauses: [],
         storage: bucket ? { provider, bucket } : { provider },
         tracks: [],
         outputs: [],
@@ -73,7 +86,7 @@ export class RecordingService {
   async get(id: string): Promise<RecordingInfo> {
     const state = this.#ctx.store.get(id);
     if (!state) throw recordingNotFound(id);
-    return toRecordingInfo(state, this.#ctx.storage);
+    return toRecordingInfo(state, this.#ctx.storage, this.#ctx.config.composite);
   }
 
   exists(id: string): boolean {
@@ -90,7 +103,7 @@ export class RecordingService {
   /** Newest first. */
   async list(): Promise<RecordingInfo[]> {
     const states = this.#ctx.store.list().sort((a, b) => b.createdAt - a.createdAt);
-    return Promise.all(states.map((s) => toRecordingInfo(s, this.#ctx.storage)));
+    return Promise.all(states.map((s) => toRecordingInfo(s, this.#ctx.storage, this.#ctx.config.composite)));
   }
 
   registerTrack(id: string, trackId: string, body: RegisterTrackRequest, origin?: string) {
@@ -112,6 +125,18 @@ export class RecordingService {
 
   failTrack(id: string, trackId: string, body: FailTrackRequest) {
     return tracks.failTrack(this.#ctx, id, trackId, body);
+  }
+
+  /**
+   * Adds a span the recording was paused, merged with those already known (so sending it again
+   * changes nothing). 409 `recording_not_active` once the recording stopped.
+   */
+  async addPause(id: string, span: AddPauseRequest): Promise<RecordingInfo> {
+    await change(this.#ctx, id, (draft) => {
+      assertActive(draft);
+      draft.pauses = mergePauses([...(draft.pauses ?? []), { from: span.from, to: span.to }]);
+    });
+    return this.get(id);
   }
 
   /**

@@ -128,7 +128,7 @@ function quoted(etag: string): string {
   return `"${etag.replaceAll('"', '')}"`;
 }
 
-function assertActive(draft: RecordingState): void {
+export function assertActive(draft: RecordingState): void {
   if (draft.status !== 'recording') {
     throw new ApiError(
       409,

@@ -1,8 +1,10 @@
 import type {
   AudioCodec,
   CompletedPart,
+  CompositeLayout,
   OutputFormat,
   OutputInfo,
+  PauseSpan,
   RecordingEventMap,
   RecordingEventName,
   RecordingStatus,
@@ -25,6 +27,17 @@ export interface RecordingState {
   format: OutputFormat;
   videoCodec: VideoCodec;
   audioCodec: AudioCodec;
+  /**
+   * Composite settings, chosen at creation. Absent in state files written before they existed:
+   * those recordings take the server's defaults (see `compositeSettings`).
+   */
+  layout?: CompositeLayout;
+  labels?: boolean;
+  width?: number;
+  height?: number;
+  fps?: number;
+  /** Merged and sorted (server clock); absent means none. */
+  pauses?: PauseSpan[];
   storage: { provider: StorageProviderName; bucket?: string };
   tracks: TrackState[];
   /** Outputs and thumbnails without URLs: those are signed fresh on every read. */

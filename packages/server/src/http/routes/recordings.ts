@@ -1,12 +1,24 @@
-import type { CleanupResponse, ListRecordingsResponse } from '@callrec/sdk/protocol';
+import type { CleanupResponse, ClockResponse, ListRecordingsResponse } from '@callrec/sdk/protocol';
 import { Hono } from 'hono';
 import { ApiError } from '../../errors.js';
 import { type AppEnv, authorizeAdmin, recordingId } from '../auth.js';
-import { cleanupSchema, createRecordingSchema, readBody, stopRecordingSchema } from '../schemas.js';
+import {
+  addPauseSchema,
+  cleanupSchema,
+  createRecordingSchema,
+  readBody,
+  stopRecordingSchema,
+} from '../schemas.js';
 import type { RouteDeps } from './deps.js';
 
 export function recordingRoutes({ service, auth, json }: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+
+  // No token: the time is no secret, and the SDK measures round trips before it has a recording.
+  app.get('/clock', (c) => {
+    c.header('Cache-Control', 'no-store');
+    return c.json({ now: service.now() } satisfies ClockResponse);
+  });
 
   // The recording id is the token's subject, so a backend decides ids by minting tokens.
   app.post('/recordings', auth, json, async (c) => {
@@ -28,6 +40,11 @@ export function recordingRoutes({ service, auth, json }: RouteDeps): Hono<AppEnv
     const id = recordingId(c);
     const body = await readBody(c, stopRecordingSchema, { emptyIsObject: true });
     return c.json(await service.stop(id, body), 202);
+  });
+
+  app.post('/recordings/:id/pauses', auth, json, async (c) => {
+    const id = recordingId(c);
+    return c.json(await service.addPause(id, await readBody(c, addPauseSchema)));
   });
 
   app.delete('/recordings/:id', auth, async (c) => {
