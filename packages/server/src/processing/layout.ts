@@ -41,6 +41,29 @@ export function gridLayout(count: number, width: number, height: number): GridLa
   return { cols, rows, cells };
 }
 
+/** Height of the speaker layout's filmstrip, as a fraction of the frame. */
+const FILMSTRIP_SHARE = 0.2;
+
+/**
+ * The active-speaker layout for `count` participants: cell 0 is the speaker's, the rest form a
+ * filmstrip row along the bottom, centred, each tile at most 16:9 and all the same size. Alone,
+ * the speaker gets the whole frame.
+ */
+export function speakerLayout(count: number, width: number, height: number): Cell[] {
+  if (count <= 0) return [];
+  if (count === 1) return [{ x: 0, y: 0, width, height }];
+  const others = count - 1;
+  const stripHeight = Math.max(2, even(height * FILMSTRIP_SHARE));
+  const tileWidth = Math.max(2, Math.min(even(width / others), even((stripHeight * 16) / 9)));
+  const left = even((width - others * tileWidth) / 2);
+  const top = height - stripHeight;
+  const cells: Cell[] = [{ x: 0, y: 0, width, height: top }];
+  for (let i = 0; i < others; i++) {
+    cells.push({ x: left + i * tileWidth, y: top, width: tileWidth, height: stripHeight });
+  }
+  return cells;
+}
+
 /**
  * The even-sized box a frame of `size` gets when it must fit in `limit`: unchanged when it fits,
  * scaled down keeping its aspect ratio otherwise. Never scaled up.
