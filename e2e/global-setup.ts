@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { setupBucket } from '../packages/server/src/storage/s3-bucket-setup.js';
 import { createS3Client } from '../packages/server/src/storage/s3-client.js';
 import { FAKE_AUDIO, FAKE_VIDEO, FAKE_VIDEO_GRAINY, MEDIA_DIR, PAGE_URL, s3Env } from './env.js';
+import { makeSyncFixtures } from './media-sync/fixtures.js';
 
 /**
  * Writes the fake cameras (640x360 at 30 fps, moving test pattern, clean and grainy) and microphone (440 Hz tone),
@@ -23,6 +24,8 @@ export default async function globalSetup(): Promise<void> {
     'yuv420p',
   ]);
   make(FAKE_AUDIO, ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '4', '-ac', '1']);
+  // The media-sync specs' camera and microphone: flashes and beeps at the same instants.
+  makeSyncFixtures(MEDIA_DIR);
   const s3 = s3Env();
   if (s3) {
     await setupBucket(createS3Client(s3), s3.bucket, {
