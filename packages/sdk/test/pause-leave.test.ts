@@ -55,7 +55,7 @@ describe('CallRecorder pause and resume', () => {
 
     await recorder.pause();
     expect(recorder.state).toBe('paused');
-    const pausedAt = (events.at(-1)?.[1] as { pausedAt: number }).pausedAt;
+    const pausedAt = (events.at(-1)?.[1] as { pausedAt: number } | undefined)?.pausedAt ?? 0;
     expect(events.at(-1)).toEqual(['recordingPaused', { recordingId: 'rec1', pausedAt }]);
     expect(nearServerNow(pausedAt)).toBe(true);
     // The open pause is journaled: a stop or recovery closes it.

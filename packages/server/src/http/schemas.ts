@@ -69,12 +69,10 @@ export const stopRecordingSchema = z.object({
   stoppedAt: time.optional(),
 }) satisfies z.ZodType<StopRecordingRequest>;
 
-export const addPauseSchema = z
-  .object({ from: time, to: time })
-  .refine(({ from, to }) => to > from, {
-    message: 'to must be after from',
-    path: ['to'],
-  }) satisfies z.ZodType<AddPauseRequest>;
+export const addPauseSchema = z.object({ from: time, to: time }).refine(({ from, to }) => to > from, {
+  message: 'to must be after from',
+  path: ['to'],
+}) satisfies z.ZodType<AddPauseRequest>;
 
 export const cleanupSchema = z.object({
   olderThanMs: z.number().int().nonnegative(),
