@@ -42,8 +42,8 @@ function setup(route?: (server: FakeServer) => FetchLike) {
   return { server, journal, recorder, calls, events };
 }
 
-/** Within 100 ms of the server's clock now. */
-const nearServerNow = (at: number | undefined) => Math.abs((at ?? 0) - (Date.now() - SKEW_MS)) < 100;
+/** Near the server's clock now (a loaded machine may take a while), far from the local one. */
+const nearServerNow = (at: number | undefined) => Math.abs((at ?? 0) - (Date.now() - SKEW_MS)) < 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('CallRecorder pause and resume', () => {
@@ -210,7 +210,9 @@ describe('CallRecorder clock sync', () => {
     expect(events.map(([name]) => name)).toEqual(['clockSyncFailed']);
     expect(events[0]?.[1]).toMatchObject({ code: 'clock_sync_failed', offsetMs: 0, attempt: 1 });
     expect(recorder.clock.estimate).toBeUndefined();
+    const before = Date.now();
     await recorder.stop();
-    expect(Math.abs((server.stopBodies[0]?.stoppedAt ?? 0) - Date.now()) < 100).toBe(true);
+    expect(server.stopBodies[0]?.stoppedAt).toBeGreaterThanOrEqual(before);
+    expect(server.stopBodies[0]?.stoppedAt).toBeLessThanOrEqual(Date.now());
   });
 });
