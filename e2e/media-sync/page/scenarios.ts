@@ -1,0 +1,191 @@
+import type * as Sdk from '../../../packages/sdk/src/index.js';
+import { base64, openCamera } from './camera.js';
+import { type Watch, watchBeeps, watchFlashes } from './live.js';
+import { loopback } from './loopback.js';
+import { synthesize } from './synth.js';
+
+/**
+ * What the tests run inside a page. Live times (capture times, live.ts) leave the page as epoch
+ * ms of the page's own clock (`Date.now()`, skewed where a test skews it).
+ */
+
+/** The SDK, as the page's index loads it. */
+const sdk = (): typeof Sdk => (window as unknown as { callrec: typeof Sdk }).callrec;
+
+export interface LiveEvents {
+  /** Capture times of the flashes and beeps, epoch ms of the page's own clock. */
+  flashes: number[];
+  beeps: number[];
+  /** Video frames and audio buffers the watches read: zero means a watch never ran. */
+  frames: number;
+  audioBuffers: number;
+}
+
+interface Watches {
+  flashes: Watch;
+  beeps: Watch;
+}
+
+function collect({ flashes, beeps }: Watches): LiveEvents {
+  flashes.stop();
+  beeps.stop();
+  const origin = Date.now() - performance.now();
+  return {
+    flashes: flashes.onsets().map((t) => t + origin),
+    beeps: beeps.onsets().map((t) => t + origin),
+    frames: flashes.seen(),
+    audioBuffers: beeps.seen(),
+  };
+}
+
+function watch(video: MediaStreamTrack, audio: MediaStreamTrack): Watches {
+  return { flashes: watchFlashes(video), beeps: watchBeeps(audio) };
+}
+
+export interface SessionOptions {
+  serverUrl: string;
+  token: string;
+  roomId: string;
+}
+
+function tracksOf(stream: MediaStream): { video: MediaStreamTrack; audio: MediaStreamTrack } {
+  const [video] = stream.getVideoTracks();
+  const [audio] = stream.getAudioTracks();
+  if (!video || !audio) throw new Error('a stream without video or audio');
+  return { video, audio };
+}
+
+/** Instants (ms, performance.now()) of a pattern that loops every `loopMs` from `start`, for `forMs`. */
+export function loopedInstants(
+  start: number,
+  pattern: readonly number[],
+  loopMs: number,
+  forMs: number,
+): number[] {
+  const instants: number[] = [];
+  for (let loop = start; loop < start + forMs; loop += loopMs)
+    for (const at of pattern) instants.push(loop + at);
+  return instants;
+}
+
+/** One MediaRecorder for a participant's audio and video together: Chromium's own A/V sync, the reference. */
+export interface Reference {
+  /** The recorder's `start` event, epoch ms of the page's clock. */
+  startedAt: number;
+  /** The WebM, base64. */
+  webm: string;
+}
+
+export interface CameraCall {
+  recorder: Sdk.CallRecorder;
+  /** Stops the recorder (the recording too, unless `endRecording` is false) and the references. */
+  finish(stop?: { endRecording?: boolean }): Promise<{ local: Reference; remote?: Reference }>;
+}
+
+/** Records `tracks` into one file, muxed by Chromium with their capture timestamps. */
+async function startReference(tracks: MediaStreamTrack[]): Promise<() => Promise<Reference>> {
+  const recorder = new MediaRecorder(new MediaStream(tracks), { mimeType: 'video/webm;codecs=vp8,opus' });
+  const chunks: Blob[] = [];
+  recorder.ondataavailable = (event) => chunks.push(event.data);
+  const started = new Promise<number>((resolve) =>
+    recorder.addEventListener('start', () => resolve(Date.now())),
+  );
+  recorder.start(1000);
+  const startedAt = await started;
+  return async () => {
+    const stopped = new Promise((resolve) => recorder.addEventListener('stop', resolve));
+    recorder.stop();
+    await stopped;
+    return { startedAt, webm: await base64(new Blob(chunks)) };
+  };
+}
+
+/**
+ * The fake camera and microphone recorded as participant `local`. With `remote`, also a remote
+ * participant `remote`, received through a loopback peer connection: the camera's video and a
+ * synthetic microphone beeping the same pattern at `remote.beepHz` (so the composite's mix keeps
+ * the two apart), recorded as the receiving page gets them. Each participant is also recorded
+ * into one A/V file by a plain MediaRecorder: the reference.
+ */
+export async function startCameraCall(
+  options: SessionOptions & { remote?: { beepHz: number; patternMs: readonly number[]; loopMs: number } },
+): Promise<CameraCall> {
+  const local = tracksOf(await openCamera());
+  let remote: { video: MediaStreamTrack; audio: MediaStreamTrack; close(): void } | undefined;
+  if (options.remote) {
+    const { beepHz, patternMs, loopMs } = options.remote;
+    const microphone = synthesize({ beepHz, background: '#202020' });
+    const { audio } = tracksOf(microphone.stream);
+    for (const track of microphone.stream.getVideoTracks()) track.stop();
+    microphone.schedule(loopedInstants(performance.now() + 200, patternMs, loopMs, 300_000));
+    const link = await loopback([local.video, audio]);
+    remote = {
+      ...tracksOf(new MediaStream(link.remote)),
+      close() {
+        link.close();
+        microphone.stop();
+      },
+    };
+  }
+  const references = [await startReference([local.video, local.audio])];
+  if (remote) references.push(await startReference([remote.video, remote.audio]));
+  const recorder = new (sdk().CallRecorder)({ serverUrl: options.serverUrl, token: options.token });
+  await recorder.start({ roomId: options.roomId });
+  recorder.addTrack(local.audio, { participantId: 'local', displayName: 'Local' });
+  recorder.addTrack(local.video, { participantId: 'local', displayName: 'Local' });
+  if (remote) {
+    recorder.addTrack(remote.audio, { participantId: 'remote', displayName: 'Remote' });
+    recorder.addTrack(remote.video, { participantId: 'remote', displayName: 'Remote' });
+  }
+  return {
+    recorder,
+    async finish(stop = {}) {
+      await recorder.stop(stop);
+      const [localFile, remoteFile] = await Promise.all(references.map((finish) => finish()));
+      remote?.close();
+      if (!localFile) throw new Error('no reference recording');
+      return { local: localFile, ...(remoteFile ? { remote: remoteFile } : {}) };
+    },
+  };
+}
+
+export interface SyntheticParticipant {
+  recorder: Sdk.CallRecorder;
+  finish(stop?: { endRecording?: boolean }): Promise<LiveEvents>;
+}
+
+/**
+ * A participant whose camera and microphone are made in the page (synth.ts), flashing and beeping
+ * at `instants`, given as epoch ms of this page's own clock.
+ */
+export async function startSyntheticParticipant(
+  options: SessionOptions & {
+    participantId: string;
+    beepHz: number;
+    /** CSS colours of the picture between flashes and during them. */
+    background: string;
+    flash: string;
+    instants: readonly number[];
+  },
+): Promise<SyntheticParticipant> {
+  const { beepHz, background, flash } = options;
+  const synth = synthesize({ beepHz, background, flash });
+  const origin = Date.now() - performance.now();
+  synth.schedule(options.instants.map((at) => at - origin));
+  const { video, audio } = tracksOf(synth.stream);
+  const watches = watch(video, audio);
+  const recorder = new (sdk().CallRecorder)({ serverUrl: options.serverUrl, token: options.token });
+  await recorder.start({ roomId: options.roomId });
+  const named = { participantId: options.participantId, displayName: options.participantId };
+  recorder.addTrack(audio, named);
+  recorder.addTrack(video, named);
+  return {
+    recorder,
+    async finish(stop = {}) {
+      await recorder.stop(stop);
+      const events = collect(watches);
+      synth.stop();
+      return events;
+    },
+  };
+}
