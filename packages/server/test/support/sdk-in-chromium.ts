@@ -22,8 +22,15 @@ export interface SdkPage {
   close(): Promise<void>;
 }
 
+export interface SdkPageOptions {
+  /** Runs in the page before any of its scripts (Playwright's addInitScript), e.g. to skew `Date.now`. */
+  initScript?: string;
+  /** Extra Chromium flags. */
+  args?: string[];
+}
+
 /** `pageScript` runs as a module in the page (so it may `import('/sdk/<name>.js')`) before tests do. */
-export async function openSdkPage(pageScript: string): Promise<SdkPage> {
+export async function openSdkPage(pageScript: string, options: SdkPageOptions = {}): Promise<SdkPage> {
   const server = createServer((req, res) => {
     const name = /^\/sdk\/([a-z-]+)\.js$/.exec(req.url ?? '')?.[1];
     if (req.url === '/') {
@@ -53,7 +60,7 @@ export async function openSdkPage(pageScript: string): Promise<SdkPage> {
   const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   let browser: Browser;
   try {
-    browser = await chromium.launch({ executablePath, args: LAUNCH_ARGS });
+    browser = await chromium.launch({ executablePath, args: [...LAUNCH_ARGS, ...(options.args ?? [])] });
   } catch (err) {
     server.close();
     throw new Error(
@@ -63,6 +70,7 @@ export async function openSdkPage(pageScript: string): Promise<SdkPage> {
   const page = await browser.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
+  if (options.initScript) await page.addInitScript(options.initScript);
   await page.goto(origin);
   await page
     .waitForFunction(() => (globalThis as { sdkReady?: boolean }).sdkReady === true, null, {
