@@ -274,9 +274,13 @@ async function recordAndSample(pageUrl: string): Promise<{ samples: Sample[]; bu
           .map((v, i) => `${HEADER[i]} ${v}`)
           .join(', ')}`,
       );
-    for (let n = 1; n * intervalMs <= minutes * 60_000; n++) {
-      const wait = clickedRecord + n * intervalMs - Date.now();
-      if (wait > 0) await page.waitForTimeout(wait);
+    for (;;) {
+      const elapsed = Date.now() - clickedRecord;
+      // The next slot on the schedule: a sample that overran (a busy machine) skips slots, and
+      // the recording still ends after `--minutes`.
+      const next = (Math.floor(elapsed / intervalMs) + 1) * intervalMs;
+      if (next > minutes * 60_000) break;
+      await page.waitForTimeout(next - elapsed);
       const s = await sample(page, cdp, profile, (Date.now() - clickedRecord) / 1000, 'recording');
       samples.push(s);
       log(s);
