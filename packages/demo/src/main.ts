@@ -1,5 +1,5 @@
-import { CallRecorder } from '@callrec/sdk';
-import { RECORDING_EVENT_NAMES } from '@callrec/sdk/protocol';
+import { CallRecorder, type StartOptions } from '@callrec/sdk';
+import { type CompositeLayout, RECORDING_EVENT_NAMES } from '@callrec/sdk/protocol';
 import { createSession } from './backend.js';
 import { type SimulatedCall, startSimulatedCall } from './call.js';
 import { $, el } from './format.js';
@@ -9,7 +9,8 @@ import { recoverUnfinished } from './recovery.js';
 import { hideResult, showResult } from './result.js';
 
 // `?server=<url>` points the page at another backend (the e2e runs one per storage provider);
-// `?videoBitsPerSecond=<n>` overrides the SDK's default video bitrate.
+// `?videoBitsPerSecond=<n>` overrides the SDK's default video bitrate; `?layout=grid|speaker` and
+// `?labels=0|1` preset the composite controls.
 const params = new URLSearchParams(location.search);
 const serverUrl: string =
   params.get('server') ?? import.meta.env.VITE_CALLREC_SERVER ?? 'http://127.0.0.1:8787';
@@ -17,6 +18,13 @@ const videoBitsPerSecond = Number(params.get('videoBitsPerSecond')) || undefined
 
 const recordButton = $<HTMLButtonElement>('record');
 const stopButton = $<HTMLButtonElement>('stop');
+const pauseButton = $<HTMLButtonElement>('pause');
+const layoutSelect = $<HTMLSelectElement>('layout');
+const labelsBox = $<HTMLInputElement>('labels');
+layoutSelect.value = params.get('layout') ?? '';
+// Indeterminate: the recording takes the server's default (RECORDING_LABELS).
+labelsBox.checked = params.get('labels') === '1';
+labelsBox.indeterminate = !params.has('labels');
 const progress = new ProgressTable();
 const history = new History(serverUrl, showResult, (id) => {
   if ($('result').dataset.recordingId === id) hideResult();
@@ -42,7 +50,16 @@ function fail(step: string, error: unknown): void {
   setStatus('failed', `${step} failed: ${error instanceof Error ? error.message : String(error)}`);
   clearInterval(ticker);
   stopButton.disabled = true;
+  pauseButton.disabled = true;
   recordButton.disabled = call === undefined;
+}
+
+/** The composite settings chosen in the page; unset ones take the server's defaults. */
+function compositeOptions(): Omit<StartOptions, 'roomId'> {
+  return {
+    ...(layoutSelect.value ? { layout: layoutSelect.value as CompositeLayout } : {}),
+    ...(labelsBox.indeterminate ? {} : { labels: labelsBox.checked }),
+  };
 }
 
 function watch(rec: CallRecorder): void {
@@ -57,6 +74,12 @@ function watch(rec: CallRecorder): void {
   rec.on('trackProgress', (e) => progress.update(e));
   rec.on('trackEnded', (e) => progress.update({ ...e, state: 'ended' }));
   rec.on('trackFailed', (e) => progress.update({ ...e, state: `failed: ${e.error.code}` }));
+  for (const name of ['recordingPaused', 'recordingResumed', 'clockSynced', 'clockSyncFailed'] as const) {
+    rec.on(name, (payload) => log(name, payload));
+  }
+  rec.on('clockSyncFailed', (e) =>
+    console.warn(`callrec demo: ${e.message}; offset ${e.offsetMs} ms in use`),
+  );
 }
 
 async function record(active: SimulatedCall): Promise<void> {
@@ -72,7 +95,7 @@ async function record(active: SimulatedCall): Promise<void> {
   idLine.dataset.recordingId = session.recordingId;
   recorder = new CallRecorder({ serverUrl, token: session.token, videoBitsPerSecond });
   watch(recorder);
-  await recorder.start({ roomId: session.roomId });
+  await recorder.start({ roomId: session.roomId, ...compositeOptions() });
   for (const track of active.local.getTracks()) {
     recorder.addTrack(track, { participantId: 'local', displayName: 'You' });
   }
@@ -85,11 +108,29 @@ async function record(active: SimulatedCall): Promise<void> {
   }, 250);
   setStatus('recording', 'Recording');
   stopButton.disabled = false;
+  pauseButton.textContent = 'Pause';
+  pauseButton.disabled = false;
   await history.refresh();
+}
+
+/** Pause leaves the span out of every output; resume sends it to the server. */
+async function togglePause(rec: CallRecorder): Promise<void> {
+  pauseButton.disabled = true;
+  if (rec.state === 'paused') {
+    await rec.resume();
+    pauseButton.textContent = 'Pause';
+    setStatus('recording', 'Recording');
+  } else {
+    await rec.pause();
+    pauseButton.textContent = 'Resume';
+    setStatus('paused', 'Paused');
+  }
+  pauseButton.disabled = rec.state !== 'recording' && rec.state !== 'paused';
 }
 
 async function stop(rec: CallRecorder): Promise<void> {
   stopButton.disabled = true;
+  pauseButton.disabled = true;
   clearInterval(ticker);
   setStatus('stopping', 'Finishing uploads…');
   await rec.stop();
@@ -105,6 +146,9 @@ async function stop(rec: CallRecorder): Promise<void> {
 
 recordButton.addEventListener('click', () => {
   if (call) record(call).catch((error) => fail('Record', error));
+});
+pauseButton.addEventListener('click', () => {
+  if (recorder) togglePause(recorder).catch((error) => fail('Pause', error));
 });
 stopButton.addEventListener('click', () => {
   if (recorder) stop(recorder).catch((error) => fail('Stop', error));
