@@ -84,19 +84,18 @@ export async function frameLuma(
 }
 
 /**
- * Flash onsets (seconds): the first frame of each run of bright frames, bright meaning above the
- * midpoint between the darkest and brightest frame, after at least `quietFrames` dark ones.
- * `minContrast` guards against calling noise a flash in a region that never flashes.
+ * Flash onsets (seconds): the first frame of each run of frames more than `minRise` above the
+ * region's usual level (its median: flashes are rare), after at least three frames that were not.
+ * A fixed rise rather than a fraction of the brightest frame: the same flash covers the whole
+ * frame while a participant is alone and a quarter of it beside another one.
  */
-export function flashOnsets(times: readonly number[], luma: readonly number[], minContrast = 60): number[] {
-  const low = Math.min(...luma);
-  const high = Math.max(...luma);
-  if (high - low < minContrast) return [];
-  const threshold = (low + high) / 2;
+export function flashOnsets(times: readonly number[], values: readonly number[], minRise = 60): number[] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const threshold = (sorted[Math.floor(sorted.length / 2)] ?? 0) + minRise;
   const quietFrames = 3;
   const onsets: number[] = [];
   let dark = quietFrames;
-  luma.forEach((value, i) => {
+  values.forEach((value, i) => {
     if (value > threshold) {
       if (dark >= quietFrames) onsets.push(times[i] as number);
       dark = 0;
@@ -191,11 +190,11 @@ export async function outputEvents(
   path: string,
   regions: readonly Region[],
   tones: readonly number[],
-  { plane = 'y', minContrast = 60 }: { plane?: Plane; minContrast?: number } = {},
+  { plane = 'y', minRise = 60 }: { plane?: Plane; minRise?: number } = {},
 ): Promise<OutputEvents> {
   const [video, audio] = await Promise.all([frameLuma(path, regions, plane), decodeAudio(path)]);
   return {
-    flashes: video.luma.map((luma) => flashOnsets(video.times, luma, minContrast)),
+    flashes: video.luma.map((luma) => flashOnsets(video.times, luma, minRise)),
     beeps: Object.fromEntries(tones.map((hz) => [hz, beepOnsets(audio, hz)])),
     lastFrame: video.times.at(-1) ?? Number.NaN,
   };

@@ -114,3 +114,37 @@ export function offsetStats(offsets: readonly number[]): OffsetStats {
 
 export const formatStats = (s: OffsetStats): string =>
   `n=${s.count} mean ${s.mean.toFixed(1)} ms, mean |.| ${s.meanAbs.toFixed(1)} ms, max |.| ${s.max.toFixed(1)} ms`;
+
+/**
+ * Output times (seconds) of the events of `fit` that answer each scheduled instant (epoch ms), by
+ * the live time nearest it (within `toleranceMs`); with the live time too.
+ */
+export function byInstant(
+  fit: StreamFit,
+  instants: readonly number[],
+  toleranceMs = 150,
+): Map<number, MatchedEvent> {
+  const found = new Map<number, MatchedEvent>();
+  for (const event of fit.events) {
+    const instant = instants.reduce((a, b) => (Math.abs(b - event.live) < Math.abs(a - event.live) ? b : a));
+    if (Math.abs(instant - event.live) <= toleranceMs) found.set(instant, event);
+  }
+  return found;
+}
+
+/**
+ * For every instant both streams show: how much further apart they are in the output than they
+ * were live (ms; + means `b` later). Zero when both are placed right on one timeline.
+ */
+export function pairOffsets(
+  a: Map<number, MatchedEvent>,
+  b: Map<number, MatchedEvent>,
+): { instant: number; offset: number }[] {
+  const pairs: { instant: number; offset: number }[] = [];
+  for (const [instant, ea] of a) {
+    const eb = b.get(instant);
+    if (!eb) continue;
+    pairs.push({ instant, offset: (eb.output - ea.output) * 1000 - (eb.live - ea.live) });
+  }
+  return pairs.sort((x, y) => x.instant - y.instant);
+}
