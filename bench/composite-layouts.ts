@@ -2,12 +2,12 @@
  * Composite layouts benchmark: `npx tsx bench/composite-layouts.ts [--seconds 20] [--only grid]`.
  *
  * Generates MediaRecorder-like tracks (VP8 640x360 testsrc2 written to a pipe, Opus mono tones;
- * participants join 0.7 s apart and take turns speaking 3 s each), remuxes them once, then times
+ * participants join 0.7 s apart and take 3 s speaking turns), remuxes them once, then times
  * the composite step alone (`buildComposite`, the speaker layout's audio-level pass included) for
  * each layout (grid, speaker) × format (webm vp8, webm vp9, mp4 h264) × 2, 4 and 9 participants ×
  * 1280x720@30 and 640x360@30. Prints a markdown table and writes bench/results/composite-layouts.json.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -53,13 +53,19 @@ const SIZES = [
   { width: 640, height: 360, fps: 30 },
 ];
 
-/** Participant i speaks in every turn k with k % count === i. */
-const turns = (i: number, count: number) =>
+/** Participant i speaks in every turn k with k % 4 === i % 4, so speakers change every 3 s. */
+const turns = (i: number) =>
   Array.from({ length: Math.ceil(SECONDS / TURN_SECONDS) }, (_, k) => k)
-    .filter((k) => k % count === i)
+    .filter((k) => k % 4 === i % 4)
     .map((k) => ({ from: k * TURN_SECONDS, to: (k + 1) * TURN_SECONDS }));
 
+/**
+ * Tracks for `count` participants. One camera file is encoded and copied for everyone: decoding
+ * costs the same as distinct content, and encoding nine cameras would take longer than the bench.
+ */
 async function makeTracks(dir: string, count: number): Promise<ProbedTrack[]> {
+  const camera = join(dir, 'camera.webm');
+  await makeVideoTrack(camera, { seconds: SECONDS, width: 640, height: 360 });
   const raw: ProcessingTrack[] = [];
   for (let i = 0; i < count; i++) {
     const participantId = `p${i + 1}`;
@@ -76,8 +82,8 @@ async function makeTracks(dir: string, count: number): Promise<ProbedTrack[]> {
       kind: 'video' as const,
       path: join(dir, `${participantId}v.webm`),
     };
-    await makeToneTrack(audio.path, { seconds: SECONDS, frequency: 300 + 60 * i, on: turns(i, count) });
-    await makeVideoTrack(video.path, { seconds: SECONDS, width: 640, height: 360 });
+    await makeToneTrack(audio.path, { seconds: SECONDS, frequency: 300 + 60 * i, on: turns(i) });
+    await copyFile(camera, video.path);
     raw.push(audio, video);
   }
   return Promise.all(raw.map((t) => probedTrack(t, join(dir, `${t.trackId}.mkv`))));
@@ -100,21 +106,17 @@ const work = await mkdtemp(join(tmpdir(), 'callrec-bench-layouts-'));
 try {
   const loadBefore = loadAverage();
   const fixtureStarted = performance.now();
-  const byCount = new Map<number, ProbedTrack[]>();
-  for (const count of PARTICIPANTS) {
-    const dir = join(work, `${count}`);
-    await mkdir(dir);
-    // Speaking turns depend on the number of participants, so each count gets its own tracks.
-    byCount.set(count, await makeTracks(dir, count));
-  }
+  const all = await makeTracks(work, Math.max(...PARTICIPANTS));
+  const tracksFor = (count: number) => all.filter((t) => Number(t.track.participantId.slice(1)) <= count);
   console.error(`fixtures: ${Math.round(performance.now() - fixtureStarted)} ms`);
 
   const results: Row[] = [];
-  for (const layout of LAYOUTS.filter((l) => !values.only || l === values.only)) {
-    for (const size of SIZES) {
+  // 360p first: if the bench is cut short, every layout and format has at least those.
+  for (const size of [...SIZES].reverse()) {
+    for (const layout of LAYOUTS.filter((l) => !values.only || l === values.only)) {
       for (const codecs of FORMATS) {
         for (const count of PARTICIPANTS) {
-          const tracks = byCount.get(count) ?? [];
+          const tracks = tracksFor(count);
           const timeline = computeTimeline(tracks);
           const job: ProcessingJob = {
             recordingId: 'bench',
