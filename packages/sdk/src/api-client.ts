@@ -41,6 +41,8 @@ export interface RecordingClientOptions {
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_UPLOAD_TIMEOUT_MS = 5 * 60_000;
+/** A round trip slower than this says nothing useful about the clock anyway. */
+const CLOCK_REQUEST_TIMEOUT_MS = 5000;
 
 /**
  * HTTP client for the recording server. Every call is retried on network errors, 408, 429 and
@@ -104,12 +106,12 @@ export class RecordingClient {
    * The server's epoch ms, from one request without retries or token (GET /v1/clock): a retried
    * request would make a useless round trip, so the clock sync owns retries.
    */
-  async getServerTime(): Promise<number> {
+  async getServerTime(timeoutMs = CLOCK_REQUEST_TIMEOUT_MS): Promise<number> {
     const response = await this.#send(
       `${this.#base}/clock`,
       // The server answers `Cache-Control: no-store`, so no cache ever serves an old time.
       { method: 'GET' },
-      this.#requestTimeoutMs,
+      timeoutMs,
     );
     if (!response.ok) throw await errorFromResponse(response);
     const { now } = (await response.json()) as ClockResponse;

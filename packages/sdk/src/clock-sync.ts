@@ -113,13 +113,17 @@ export class ClockSync implements ServerClock {
     const count = this.#options.roundTrips ?? CLOCK_SYNC_DEFAULTS.roundTrips;
     const trips: RoundTrip[] = [];
     let lastError: unknown;
-    for (let i = 0; i < count; i++) {
+    let failuresInRow = 0;
+    // Two failures in a row: the server is not answering now; the retry comes with backoff.
+    for (let i = 0; i < count && failuresInRow < 2; i++) {
       const sentAt = this.#now();
       try {
         const serverNow = await this.#options.fetchServerTime();
         trips.push({ sentAt, serverNow, receivedAt: this.#now() });
+        failuresInRow = 0;
       } catch (error) {
         lastError = error;
+        failuresInRow += 1;
       }
     }
     const estimate = estimateClock(trips);

@@ -184,3 +184,14 @@ describe('ClockSync', () => {
     clock.stop();
   });
 });
+
+describe('ClockSync against a server that stopped answering', () => {
+  it('gives up on a sync after two failures in a row instead of waiting out every round trip', async () => {
+    const fetchServerTime = vi.fn(async (): Promise<number> => {
+      throw new Error('timeout');
+    });
+    const clock = new ClockSync({ fetchServerTime, roundTrips: 5 });
+    expect(await clock.sync()).toBe(false);
+    expect(fetchServerTime).toHaveBeenCalledTimes(2);
+  });
+});
