@@ -54,125 +54,6 @@ describe('remuxArgs', () => {
   });
 });
 
-describe('participantArgs', () => {
-  it('copies VP8 + Opus into WebM, video delayed by its start difference', () => {
-    expect(
-      participantArgs({
-        video: { path: '/w/tracks/av.mkv', offset: 0.8, codec: 'vp8' },
-        audio: { path: '/w/tracks/aa.mkv', offset: 0, codec: 'opus' },
-        output: '/w/participants/alice.webm',
-        format: 'webm',
-        videoCodec: 'vp9',
-        audioCodec: 'opus',
-        videoBox: { width: 1280, height: 720, fps: 30 },
-      }),
-    ).toEqual([
-      ...G,
-      '-itsoffset',
-      '0.800',
-      '-i',
-      '/w/tracks/av.mkv',
-      '-i',
-      '/w/tracks/aa.mkv',
-      '-map',
-      '0:v:0',
-      '-c:v',
-      'copy',
-      '-map',
-      '1:a:0',
-      '-c:a',
-      'copy',
-      '-f',
-      'webm',
-      '/w/participants/alice.webm',
-    ]);
-  });
-
-  it('transcodes VP8 to H.264 and Opus to AAC for MP4, fitting resizing video in a fixed box', () => {
-    expect(
-      participantArgs({
-        video: { path: '/w/tracks/bv.mkv', offset: 0.6, codec: 'vp8' },
-        audio: { path: '/w/tracks/ba.mkv', offset: 0, codec: 'opus' },
-        output: '/w/participants/bob.mp4',
-        format: 'mp4',
-        videoCodec: 'h264',
-        audioCodec: 'aac',
-        videoBox: { width: 1280, height: 720, fps: 30 },
-      }),
-    ).toEqual([
-      ...G,
-      '-reinit_filter',
-      '0',
-      '-itsoffset',
-      '0.600',
-      '-i',
-      '/w/tracks/bv.mkv',
-      '-i',
-      '/w/tracks/ba.mkv',
-      '-map',
-      '0:v:0',
-      '-filter:v',
-      'scale=1280:720:force_original_aspect_ratio=decrease:force_divisible_by=2,' +
-        'pad=1280:720:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuv420p',
-      '-fps_mode',
-      'vfr',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '23',
-      '-g',
-      '60',
-      '-map',
-      '1:a:0',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      '-movflags',
-      '+faststart',
-      '-f',
-      'mp4',
-      '/w/participants/bob.mp4',
-    ]);
-  });
-
-  it('writes audio-only and video-only participants', () => {
-    const audioOnly = participantArgs({
-      audio: { path: '/w/tracks/ca.mkv', offset: 0, codec: 'opus' },
-      output: '/w/participants/carol.webm',
-      format: 'webm',
-      videoCodec: 'vp8',
-      audioCodec: 'opus',
-      videoBox: { width: 1280, height: 720, fps: 30 },
-    });
-    expect(audioOnly).toEqual([
-      ...G,
-      '-i',
-      '/w/tracks/ca.mkv',
-      '-map',
-      '0:a:0',
-      '-c:a',
-      'copy',
-      '-f',
-      'webm',
-      '/w/participants/carol.webm',
-    ]);
-    const videoOnly = participantArgs({
-      video: { path: '/w/tracks/dv.mkv', offset: 0, codec: 'h264' },
-      output: '/w/participants/dave.webm',
-      format: 'webm',
-      videoCodec: 'vp8',
-      audioCodec: 'opus',
-      videoBox: { width: 1280, height: 720, fps: 30 },
-    });
-    // H.264 recorded in WebM cannot stay in WebM.
-    expect(videoOnly).toContain('libvpx');
-    expect(videoOnly.join(' ')).not.toContain(':a:0');
-  });
-});
-
 describe('compositeArgs', () => {
   it('builds the exact arguments for a two-participant grid', () => {
     const graph = [
@@ -265,7 +146,9 @@ describe('libvpx bitrate', () => {
     const composite = compositeArgs({ ...twoParticipants, videoCodec: codec });
     expect(bitrate(composite)).toMatch(/^\d+k$/);
     const participant = participantArgs({
-      video: { path: '/v.mkv', offset: 0, codec: 'h264' },
+      videos: [{ path: '/v.mkv', offset: 0, duration: 5, codec: 'h264' }],
+      audios: [],
+      duration: 5,
       output: '/p.webm',
       format: 'webm',
       videoCodec: codec,

@@ -49,23 +49,31 @@ describe('computeTimeline', () => {
 });
 
 describe('planParticipants', () => {
-  it('orders participants by join time and takes the longest track of each kind', () => {
+  it('orders participants by join time and keeps every track of each kind, by start', () => {
     const tracks = [
       probed('bv', 'bob', 'video', 2600, 2),
       probed('aa', 'alice', 'audio', 0, 5),
-      probed('av1', 'alice', 'video', 800, 1),
       probed('av2', 'alice', 'video', 3000, 2.5),
+      probed('av1', 'alice', 'video', 800, 1),
     ];
     const plans = planParticipants(tracks);
     expect(plans.map((p) => p.participantId)).toEqual(['alice', 'bob']);
     const [alice, bob] = plans;
-    expect(alice?.audio?.track.trackId).toBe('aa');
-    expect(alice?.video?.track.trackId).toBe('av2');
+    expect(alice?.audioTracks.map((t) => t.track.trackId)).toEqual(['aa']);
     expect(alice?.videoTracks.map((t) => t.track.trackId)).toEqual(['av1', 'av2']);
     expect(alice?.startedAt).toBe(T0);
     expect(alice?.endsAt).toBe(T0 + 5500);
-    expect(bob?.audio).toBeUndefined();
+    expect(bob?.audioTracks).toEqual([]);
     expect(bob?.startedAt).toBe(T0 + 2600);
+    expect(bob?.endsAt).toBe(T0 + 4600);
+  });
+
+  it('ends a participant later by the pauses inside their tracks', () => {
+    const [alice] = planParticipants(
+      [probed('aa', 'alice', 'audio', 0, 5)],
+      [{ from: T0 + 1000, to: T0 + 3000 }],
+    );
+    expect(alice?.endsAt).toBe(T0 + 7000);
   });
 
   it('breaks join-time ties by participant id', () => {

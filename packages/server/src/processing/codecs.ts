@@ -39,13 +39,16 @@ export function canCopy(sourceCodec: string, format: OutputFormat, chosen: Video
   return format === 'webm' || sourceCodec === chosen;
 }
 
-/** Bits per pixel per frame; libvpx must always get an explicit -b:v (its defaults: 0.5 Mbit/s VP8, 30 Mbit/s VP9). */
-const BITS_PER_PIXEL: Record<'vp8' | 'vp9', number> = { vp8: 0.08, vp9: 0.05 };
+/**
+ * Bits per pixel per frame; libvpx must always get an explicit -b:v (its defaults: 0.5 Mbit/s VP8,
+ * 30 Mbit/s VP9). H.264 is encoded by quality (CRF) in software; hardware encoders get a bitrate.
+ */
+const BITS_PER_PIXEL: Record<VideoCodec, number> = { vp8: 0.08, vp9: 0.05, h264: 0.06 };
 const MIN_VIDEO_KBPS = 200;
 const AUDIO_BITRATE = '128k';
 
-/** Target bitrate in kbit/s for libvpx, rounded to 10 kbit/s. */
-export function vpxBitrateKbps(codec: 'vp8' | 'vp9', width: number, height: number, fps: number): number {
+/** Target bitrate in kbit/s for libvpx and hardware encoders, rounded to 10 kbit/s. */
+export function videoBitrateKbps(codec: VideoCodec, width: number, height: number, fps: number): number {
   const kbps = (width * height * fps * BITS_PER_PIXEL[codec]) / 1000;
   return Math.max(MIN_VIDEO_KBPS, Math.round(kbps / 10) * 10);
 }
@@ -56,10 +59,12 @@ export interface VideoEncodeTarget {
   fps: number;
 }
 
-/** Encoder arguments for one output video stream. */
+/** A keyframe every 2 s keeps seeking in long recordings cheap for players. */
+export const keyframeInterval = (fps: number): string => String(Math.max(1, Math.round(fps * 2)));
+
+/** Software encoder arguments for one output video stream. */
 export function videoEncoderArgs(codec: VideoCodec, target: VideoEncodeTarget): string[] {
-  // A keyframe every 2 s keeps seeking in long recordings cheap for players.
-  const gop = String(Math.max(1, Math.round(target.fps * 2)));
+  const gop = keyframeInterval(target.fps);
   switch (codec) {
     case 'vp8':
       return [
@@ -70,7 +75,7 @@ export function videoEncoderArgs(codec: VideoCodec, target: VideoEncodeTarget): 
         '-cpu-used',
         '8',
         '-b:v',
-        `${vpxBitrateKbps('vp8', target.width, target.height, target.fps)}k`,
+        `${videoBitrateKbps('vp8', target.width, target.height, target.fps)}k`,
         '-g',
         gop,
       ];
@@ -85,7 +90,7 @@ export function videoEncoderArgs(codec: VideoCodec, target: VideoEncodeTarget): 
         '-row-mt',
         '1',
         '-b:v',
-        `${vpxBitrateKbps('vp9', target.width, target.height, target.fps)}k`,
+        `${videoBitrateKbps('vp9', target.width, target.height, target.fps)}k`,
         '-g',
         gop,
       ];

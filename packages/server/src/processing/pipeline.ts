@@ -2,6 +2,16 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ID_PATTERN, PARTICIPANT_ID_PATTERN } from '@callrec/sdk/protocol';
 import { outputCodecsProblem } from './codecs.js';
+import {
+  chooseVideoEncoder,
+  detectCapabilities,
+  type EncoderChoice,
+  type EncoderUsed,
+  encodeWithFallback,
+  type FallbackLogger,
+  type HwCapabilities,
+  softwareEncoder,
+} from './hwaccel.js';
 import { ProcessingError, type ProcessingJob, type ProcessingResult, type ProducedFile } from './job.js';
 import { computeTimeline, type ProbedTrack, planParticipants } from './plan.js';
 import { buildComposite } from './steps/composite.js';
@@ -19,11 +29,17 @@ export interface StepTiming {
   ms: number;
   /** Seconds of media the step produced or read. */
   mediaSeconds: number;
+  /** The video encoder the step used (`copy` for a copied stream), with why it is not hardware when that was asked for. */
+  encoder?: EncoderUsed;
 }
 
 export interface ProcessingOptions {
   signal?: AbortSignal;
   onStep?: (timing: StepTiming) => void;
+  /** Where hardware fallbacks are reported; default the console. */
+  logger?: FallbackLogger;
+  /** What the machine offers for `job.hwaccel`; detected once per process when absent. */
+  hwCapabilities?: HwCapabilities;
 }
 
 /**
@@ -49,11 +65,30 @@ export async function processRecording(
     id: string | undefined,
     run: () => Promise<T>,
     media: (r: T) => number,
+    encoder?: (r: T) => EncoderUsed | undefined,
   ) => {
     const started = performance.now();
     const result = await run();
-    options.onStep?.({ step, id, ms: performance.now() - started, mediaSeconds: media(result) });
+    const used = encoder?.(result);
+    options.onStep?.({
+      step,
+      id,
+      ms: performance.now() - started,
+      mediaSeconds: media(result),
+      ...(used ? { encoder: used } : {}),
+    });
     return result;
+  };
+  const log = options.logger ?? console;
+  const chooseEncoder = async (target: {
+    width: number;
+    height: number;
+    fps: number;
+  }): Promise<EncoderChoice> => {
+    const mode = job.hwaccel ?? 'none';
+    if (mode === 'none') return softwareEncoder(job.videoCodec, target);
+    const capabilities = options.hwCapabilities ?? (await detectCapabilities());
+    return chooseVideoEncoder(mode, job.videoCodec, target, capabilities);
   };
 
   const tracks: ProbedTrack[] = [];
@@ -68,25 +103,35 @@ export async function processRecording(
     );
   }
   const timeline = computeTimeline(tracks, job.pauses);
-  const plans = planParticipants(tracks);
+  const plans = planParticipants(tracks, job.pauses);
 
   const participants: ProducedFile[] = [];
   for (const plan of plans) {
-    participants.push(
-      await timed(
-        'participant',
-        plan.participantId,
-        () => buildParticipantFile(plan, job, dirs.participants, signal),
-        (f) => f.duration,
-      ),
+    const { file } = await timed(
+      'participant',
+      plan.participantId,
+      () => buildParticipantFile(plan, timeline, job, dirs.participants, { chooseEncoder, log, signal }),
+      (p) => p.file.duration,
+      (p) => p.encoder,
     );
+    participants.push(file);
   }
   const compositePath = join(workDir, `composite.${job.format}`);
-  const composite = await timed(
+  const compositeTarget = { width: job.width, height: job.height, fps: job.fps };
+  const { result: composite } = await timed(
     'composite',
     undefined,
-    () => buildComposite(plans, tracks, timeline, job, compositePath, signal),
-    (f) => f.duration,
+    async () =>
+      encodeWithFallback({
+        choice: await chooseEncoder(compositeTarget),
+        software: softwareEncoder(job.videoCodec, compositeTarget),
+        run: (encoder) => buildComposite(plans, tracks, timeline, job, compositePath, signal, encoder),
+        log,
+        label: 'composite',
+        signal,
+      }),
+    (c) => c.result.duration,
+    (c) => c.encoder,
   );
   const thumbnails = await timed(
     'thumbnails',

@@ -93,57 +93,41 @@ export function computeTimeline(tracks: readonly ProbedTrack[], pauses: readonly
 
 export interface ParticipantPlan {
   participantId: string;
-  /** The tracks that go into the participant's own file. */
-  audio?: ProbedTrack;
-  video?: ProbedTrack;
-  /** Every video track of the participant; the composite shows them all in the participant's cell. */
+  /** Every audio track of the participant, by start time; each goes in at its own offset. */
+  audioTracks: ProbedTrack[];
+  /** Every video track of the participant, by start time; each goes in at its own offset. */
   videoTracks: ProbedTrack[];
-  /** Epoch ms: earliest start among `audio` and `video`. */
+  /** Epoch ms: earliest start among the participant's tracks. */
   startedAt: number;
-  /** Epoch ms: latest end among `audio` and `video`. */
+  /** Epoch ms: latest end among the participant's tracks, pauses included. */
   endsAt: number;
 }
 
-const longest = (tracks: ProbedTrack[]): ProbedTrack | undefined =>
-  tracks.reduce<ProbedTrack | undefined>(
-    (best, t) => (best && best.duration >= t.duration ? best : t),
-    undefined,
-  );
+const byStart = (a: ProbedTrack, b: ProbedTrack) =>
+  a.track.startedAt - b.track.startedAt || a.track.trackId.localeCompare(b.track.trackId);
 
 /**
  * Groups tracks by participant, ordered by when each participant's first track started (join
- * order), ties broken by id so the grid is stable.
- *
- * A participant's own file takes one track of each kind. When there are several (a rejoin, a
- * restarted camera), it takes the longest for now; stitching them with gaps is left for later.
- * The composite is not limited this way: it places every track at its own offset.
+ * order), ties broken by id so the grid is stable. Every track is kept: a rejoin or a restarted
+ * camera shows up in every span it covers, each track at its own offset on the timeline.
  */
-export function planParticipants(tracks: readonly ProbedTrack[]): ParticipantPlan[] {
+export function planParticipants(
+  tracks: readonly ProbedTrack[],
+  pauses: readonly PauseSpan[] = [],
+): ParticipantPlan[] {
+  const merged = mergePauses(pauses);
   const byParticipant = new Map<string, ProbedTrack[]>();
-  for (const t of tracks) {
+  for (const t of [...tracks].sort(byStart)) {
     const list = byParticipant.get(t.track.participantId) ?? [];
     list.push(t);
     byParticipant.set(t.track.participantId, list);
   }
-  const plans: ParticipantPlan[] = [];
-  for (const [participantId, list] of byParticipant) {
-    const audio = longest(list.filter((t) => t.track.kind === 'audio'));
-    const video = longest(list.filter((t) => t.track.kind === 'video'));
-    const chosen = [audio, video].filter((t): t is ProbedTrack => t !== undefined);
-    plans.push({
-      participantId,
-      audio,
-      video,
-      videoTracks: list.filter((t) => t.track.kind === 'video'),
-      startedAt: Math.min(...chosen.map((t) => t.track.startedAt)),
-      endsAt: Math.max(...chosen.map((t) => trackEnd(t))),
-    });
-  }
-  const firstStart = (p: ParticipantPlan) =>
-    Math.min(
-      ...tracks.filter((t) => t.track.participantId === p.participantId).map((t) => t.track.startedAt),
-    );
-  return plans.sort(
-    (a, b) => firstStart(a) - firstStart(b) || a.participantId.localeCompare(b.participantId),
-  );
+  const plans = [...byParticipant].map(([participantId, list]) => ({
+    participantId,
+    audioTracks: list.filter((t) => t.track.kind === 'audio'),
+    videoTracks: list.filter((t) => t.track.kind === 'video'),
+    startedAt: Math.min(...list.map((t) => t.track.startedAt)),
+    endsAt: Math.max(...list.map((t) => trackEnd(t, merged))),
+  }));
+  return plans.sort((a, b) => a.startedAt - b.startedAt || a.participantId.localeCompare(b.participantId));
 }
