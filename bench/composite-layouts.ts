@@ -89,6 +89,34 @@ async function makeTracks(dir: string, count: number): Promise<ProbedTrack[]> {
   return Promise.all(raw.map((t) => probedTrack(t, join(dir, `${t.trackId}.mkv`))));
 }
 
+interface Run {
+  size: (typeof SIZES)[number];
+  layout: (typeof LAYOUTS)[number];
+  codecs: (typeof FORMATS)[number];
+  count: number;
+}
+
+/**
+ * Every combination, the most telling first, so a bench cut short (a busy machine) still has
+ * each layout and format: 360p VP8 for every count, then the other formats at 4 participants,
+ * then the same at 720p, then the rest.
+ */
+function runOrder(): Run[] {
+  const all: Run[] = [];
+  for (const size of [...SIZES].reverse()) {
+    for (const layout of LAYOUTS.filter((l) => !values.only || l === values.only)) {
+      for (const codecs of FORMATS)
+        for (const count of PARTICIPANTS) all.push({ size, layout, codecs, count });
+    }
+  }
+  const rank = (r: Run) =>
+    (r.size.height > 360 ? 2 : 0) + (r.codecs.videoCodec === 'vp8' || r.count === 4 ? 0 : 4);
+  return all
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i)
+    .map(({ r }) => r);
+}
+
 interface Row {
   layout: string;
   format: string;
@@ -111,55 +139,48 @@ try {
   console.error(`fixtures: ${Math.round(performance.now() - fixtureStarted)} ms`);
 
   const results: Row[] = [];
-  // 360p first: if the bench is cut short, every layout and format has at least those.
-  for (const size of [...SIZES].reverse()) {
-    for (const layout of LAYOUTS.filter((l) => !values.only || l === values.only)) {
-      for (const codecs of FORMATS) {
-        for (const count of PARTICIPANTS) {
-          const tracks = tracksFor(count);
-          const timeline = computeTimeline(tracks);
-          const job: ProcessingJob = {
-            recordingId: 'bench',
-            workDir: work,
-            ...codecs,
-            ...size,
-            layout,
-            labels: true,
-            tracks: tracks.map((t) => t.track),
-          };
-          const output = join(work, `composite-${layout}-${count}-${size.height}.${codecs.format}`);
-          const ticks = cpuTicks();
-          const started = performance.now();
-          const file = await buildComposite(planParticipants(tracks), tracks, timeline, job, output);
-          const ms = performance.now() - started;
-          const row: Row = {
-            layout,
-            format: `${codecs.format} ${codecs.videoCodec}`,
-            participants: count,
-            size: `${size.width}x${size.height}@${size.fps}`,
-            timelineSeconds: round(timeline.duration, 2),
-            ms: Math.round(ms),
-            xRealtime: round(timeline.duration / (ms / 1000), 2),
-            bytes: file.size,
-            machineBusyPercent: busyPercent(ticks, cpuTicks()),
-            load1: loadAverage()[0],
-          };
-          results.push(row);
-          // Written after every run, so an interrupted bench still leaves what it measured.
-          await writeResult('composite-layouts', {
-            date: new Date().toISOString(),
-            seconds: SECONDS,
-            loadBefore,
-            partial: true,
-            results,
-          });
-          await rm(output, { force: true });
-          console.error(
-            `${layout} ${row.format} ${count}p ${row.size}: ${row.xRealtime}x (${(ms / 1000).toFixed(1)} s, machine ${row.machineBusyPercent} % busy)`,
-          );
-        }
-      }
-    }
+  for (const { size, layout, codecs, count } of runOrder()) {
+    const tracks = tracksFor(count);
+    const timeline = computeTimeline(tracks);
+    const job: ProcessingJob = {
+      recordingId: 'bench',
+      workDir: work,
+      ...codecs,
+      ...size,
+      layout,
+      labels: true,
+      tracks: tracks.map((t) => t.track),
+    };
+    const output = join(work, `composite-${layout}-${count}-${size.height}.${codecs.format}`);
+    const ticks = cpuTicks();
+    const started = performance.now();
+    const file = await buildComposite(planParticipants(tracks), tracks, timeline, job, output);
+    const ms = performance.now() - started;
+    const row: Row = {
+      layout,
+      format: `${codecs.format} ${codecs.videoCodec}`,
+      participants: count,
+      size: `${size.width}x${size.height}@${size.fps}`,
+      timelineSeconds: round(timeline.duration, 2),
+      ms: Math.round(ms),
+      xRealtime: round(timeline.duration / (ms / 1000), 2),
+      bytes: file.size,
+      machineBusyPercent: busyPercent(ticks, cpuTicks()),
+      load1: loadAverage()[0],
+    };
+    results.push(row);
+    // Written after every run, so an interrupted bench still leaves what it measured.
+    await writeResult('composite-layouts', {
+      date: new Date().toISOString(),
+      seconds: SECONDS,
+      loadBefore,
+      partial: true,
+      results,
+    });
+    await rm(output, { force: true });
+    console.error(
+      `${layout} ${row.format} ${count}p ${row.size}: ${row.xRealtime}x (${(ms / 1000).toFixed(1)} s, machine ${row.machineBusyPercent} % busy)`,
+    );
   }
   const loadAfter = loadAverage();
 
