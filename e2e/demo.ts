@@ -103,12 +103,24 @@ export async function expectStoredAsRecorded(
   info: RecordingInfo,
   tracks: readonly SdkTrack[],
 ): Promise<void> {
+  await expectTracksStored((key) => readFile(join(root, ...key.split('/'))), info, tracks);
+}
+
+/**
+ * Every track the SDK reports is stored (`<rid>/tracks/<trackId>.webm`, read with `read`, from
+ * any storage) with exactly its byte count and CRC-32, the server agrees, and processing completed.
+ */
+export async function expectTracksStored(
+  read: (key: string) => Promise<Buffer>,
+  info: RecordingInfo,
+  tracks: readonly SdkTrack[],
+): Promise<void> {
   expect(tracks.length, 'tracks the SDK reports').toBe(4);
   expect(info.tracks.map((t) => t.id).sort()).toEqual(tracks.map((t) => t.trackId).sort());
   for (const track of tracks) {
     expect(track.crc32, `${track.trackId} CRC-32 per the SDK`).toMatch(/^[0-9a-f]{8}$/);
     expect(track.recordedBytes, `${track.trackId} bytes per the SDK`).toBeGreaterThan(0);
-    const stored = await readFile(join(root, info.id, 'tracks', `${track.trackId}.webm`));
+    const stored = await read(`${info.id}/tracks/${track.trackId}.webm`);
     expect(
       { bytes: stored.length, crc32: crc32(stored).toString(16).padStart(8, '0') },
       `${track.trackId} stored`,
@@ -147,12 +159,25 @@ export interface OwnBackend {
   stop(): Promise<void>;
 }
 
+/** Local disk in `dir`, with 64 KiB parts: every track uploads several parts during a short call. */
+export function localBackendEnv(dir: string): Record<string, string> {
+  return {
+    RECORDING_OUTPUT_DIR: dir,
+    RECORDING_PART_SIZE: String(LOCAL_PART_SIZE),
+    RECORDING_MIN_PART_SIZE: String(LOCAL_PART_SIZE),
+  };
+}
+
 /**
  * Starts `node --import tsx packages/demo/server/main.ts` (not the `tsx` CLI, whose server runs
- * in a grandchild a kill would miss) on `port`, storing in `dir` with 64 KiB parts; resolves once
- * /healthz answers.
+ * in a grandchild a kill would miss) on `port`, storing as `storageEnv` says (default: local disk
+ * in `dir` with 64 KiB parts); resolves once /healthz answers.
  */
-export async function startOwnBackend(port: number, dir: string): Promise<OwnBackend> {
+export async function startOwnBackend(
+  port: number,
+  dir: string,
+  storageEnv: Record<string, string> = localBackendEnv(dir),
+): Promise<OwnBackend> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'packages/demo/server/main.ts'], {
     cwd: REPO_ROOT,
     detached: true,
@@ -161,9 +186,7 @@ export async function startOwnBackend(port: number, dir: string): Promise<OwnBac
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
-      RECORDING_OUTPUT_DIR: dir,
-      RECORDING_PART_SIZE: String(LOCAL_PART_SIZE),
-      RECORDING_MIN_PART_SIZE: String(LOCAL_PART_SIZE),
+      ...storageEnv,
     },
   });
   let output = '';

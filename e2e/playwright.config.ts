@@ -54,15 +54,15 @@ export default defineConfig<{ storage: StorageName }>({
   timeout: 360_000,
   expect: { timeout: 20_000 },
   reporter: [['list']],
-  // The full recording flow runs once per storage (the page picks its backend from the URL); other
-  // specs are about the SDK and the page, and run once, on local disk.
+  // The full recording flow and the fault tests run once per storage (the page picks its backend
+  // from the URL); other specs are about the SDK and the page, and run once, on local disk.
   projects: [
     { name: 'local', use: { storage: 'local' } },
     ...(s3
       ? [
           {
             name: 's3',
-            testMatch: 'record-call.spec.ts',
+            testMatch: ['record-call.spec.ts', 'faults.spec.ts'],
             // The grainy camera: see FAKE_VIDEO_GRAINY.
             use: { storage: 's3' as const, launchOptions: chromium(FAKE_VIDEO_GRAINY) },
           },

@@ -1,11 +1,12 @@
 import { createWriteStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { test as base } from '@playwright/test';
 import type { StorageProviderName } from '../packages/sdk/src/protocol.js';
 import { createS3Client } from '../packages/server/src/storage/s3-client.js';
+import { localBackendEnv } from './demo.js';
 import {
   LOCAL_PART_SIZE,
   outputDir,
@@ -52,12 +53,28 @@ export interface StorageUnderTest {
   readonly expected: { provider: StorageProviderName; bucket?: string };
   /** What the server must report as an output's `location`. */
   location(key: string): string;
-  /** The part `url` uploads to this storage, or undefined when it is no part upload to it. */
-  partOf(url: string): PartUpload | undefined;
+  /**
+   * The part `url` uploads to this storage, or undefined when it is no part upload to it.
+   * `origin`: where parts go when not to this project's usual place (a test's own backend on
+   * local disk, a proxy in front of the bucket).
+   */
+  partOf(url: string, origin?: string): PartUpload | undefined;
   /** Bytes stored under `key`, asked of the storage itself. */
   size(key: string): Promise<number>;
   /** A local file holding the object's bytes (downloaded into `dir` from a bucket). */
   file(key: string, dir: string): Promise<string>;
+  /**
+   * The object's bytes. `root`: the RECORDING_OUTPUT_DIR of a backend started with
+   * `backendEnv(root)` (local disk; every backend shares the bucket).
+   */
+  read(key: string, root?: string): Promise<Buffer>;
+  /**
+   * Env for a demo backend of a test's own that stores here, its state (and, on local disk, its
+   * recordings) in `dir`. `endpoint` replaces the S3 endpoint (a fault proxy in front of it).
+   */
+  backendEnv(dir: string, options?: { endpoint?: string }): Record<string, string>;
+  /** The demo page wired to the backend at `serverUrl`, recording as this project records. */
+  pageFor(serverUrl: string): string;
   /** Everything of the recording still in storage (objects, unfinished uploads) or in the server's state. */
   leftovers(recordingId: string): Promise<string[]>;
 }
@@ -76,10 +93,10 @@ class LocalDisk implements StorageUnderTest {
   }
 
   /** `PUT <server>/v1/uploads/<rid>/<uploadId>/<partNumber>?expires=&signature=` */
-  partOf(url: string): PartUpload | undefined {
+  partOf(url: string, partsOrigin = this.serverUrl): PartUpload | undefined {
     const { origin, pathname } = new URL(url);
     const match = /^\/v1\/uploads\/([^/]+\/[^/]+)\/(\d+)$/.exec(pathname);
-    if (origin !== this.serverUrl || !match?.[1]) return undefined;
+    if (origin !== partsOrigin || !match?.[1]) return undefined;
     return { upload: match[1], partNumber: Number(match[2]) };
   }
 
@@ -91,6 +108,18 @@ class LocalDisk implements StorageUnderTest {
     return this.location(key);
   }
 
+  read(key: string, root = this.#root): Promise<Buffer> {
+    return readFile(join(root, ...key.split('/')));
+  }
+
+  backendEnv(dir: string): Record<string, string> {
+    return localBackendEnv(dir);
+  }
+
+  pageFor(serverUrl: string): string {
+    return `/?server=${encodeURIComponent(serverUrl)}`;
+  }
+
   async leftovers(recordingId: string): Promise<string[]> {
     const paths = await readdir(this.#root, { recursive: true });
     return paths.filter((p) => p.includes(recordingId));
@@ -100,9 +129,7 @@ class LocalDisk implements StorageUnderTest {
 class S3Bucket implements StorageUnderTest {
   readonly name = 's3';
   readonly serverUrl = S3_SERVER_URL;
-  // Video at a high bitrate: the video tracks then fill more than one 5 MiB part in a short call.
-  readonly pagePath =
-    `/?server=${encodeURIComponent(S3_SERVER_URL)}&videoBitsPerSecond=${S3_VIDEO_BITS_PER_SECOND}`;
+  readonly pagePath = this.pageFor(S3_SERVER_URL);
   readonly partSize = S3_PART_SIZE;
   // The remote video is a WebRTC-decoded canvas drawing: under 1 Mbit/s whatever bitrate is asked.
   readonly multipartTracks = ['local-video'];
@@ -126,12 +153,11 @@ class S3Bucket implements StorageUnderTest {
   }
 
   /** A presigned UploadPart: `PUT <endpoint>/<bucket>/<key>?partNumber=N&uploadId=U&X-Amz-...` (path style). */
-  partOf(url: string): PartUpload | undefined {
+  partOf(url: string, partsOrigin = new URL(this.#env.endpoint).origin): PartUpload | undefined {
     const { origin, pathname, searchParams } = new URL(url);
     const upload = searchParams.get('uploadId');
     const partNumber = searchParams.get('partNumber');
-    if (origin !== new URL(this.#env.endpoint).origin || !pathname.startsWith(`/${this.#bucket}/`))
-      return undefined;
+    if (origin !== partsOrigin || !pathname.startsWith(`/${this.#bucket}/`)) return undefined;
     if (!upload || !partNumber) return undefined;
     return { upload, partNumber: Number(partNumber) };
   }
@@ -146,6 +172,32 @@ class S3Bucket implements StorageUnderTest {
     const object = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
     await pipeline(object.Body as Readable, createWriteStream(path));
     return path;
+  }
+
+  async read(key: string): Promise<Buffer> {
+    const object = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
+    return Buffer.from(
+      await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+  }
+
+  backendEnv(dir: string, options: { endpoint?: string } = {}): Record<string, string> {
+    return {
+      // Only the server's state: the recordings themselves go to the bucket.
+      RECORDING_OUTPUT_DIR: dir,
+      RECORDING_STORAGE_PROVIDER: 'aws',
+      RECORDING_STORAGE_BUCKET: this.#bucket,
+      RECORDING_STORAGE_REGION: this.#env.region,
+      RECORDING_STORAGE_ENDPOINT: options.endpoint ?? this.#env.endpoint,
+      AWS_ACCESS_KEY_ID: this.#env.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: this.#env.credentials.secretAccessKey,
+      RECORDING_PART_SIZE: String(S3_PART_SIZE),
+    };
+  }
+
+  // Video at a high bitrate: the video tracks then fill more than one 5 MiB part in a short call.
+  pageFor(serverUrl: string): string {
+    return `/?server=${encodeURIComponent(serverUrl)}&videoBitsPerSecond=${S3_VIDEO_BITS_PER_SECOND}`;
   }
 
   async leftovers(recordingId: string): Promise<string[]> {
