@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProcessingJob, ProcessingResult } from '../src/processing/job.js';
+import { processRecording } from '../src/processing/pipeline.js';
+import { makeBeepTrack, makeVideoTrack } from './fixtures/make-fixtures.js';
+
+const exec = promisify(execFile);
+const T0 = 1_700_000_000_000;
+const FPS = 30;
+/** The same real-world instant, 1.5 s in: a beep 1.5 s into the audio, a flash 1.0 s into the video. */
+const INSTANT = 1.5;
+const VIDEO_START = 0.5;
+
+/** Seconds of the first frame whose mean luma is above mid-grey (output frames are constant-rate from 0). */
+async function firstFlash(path: string): Promise<number> {
+  const { stdout } = await exec(
+    'ffmpeg',
+    ['-v', 'error', '-i', path, '-map', '0:v:0', '-vf', 'scale=16:9,format=gray', '-f', 'rawvideo', 'pipe:1'],
+    { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const size = 16 * 9;
+  for (let i = 0; i * size < stdout.length; i++) {
+    const frame = stdout.subarray(i * size, (i + 1) * size);
+    if (frame.reduce((sum, v) => sum + v, 0) / size > 128) return i / FPS;
+  }
+  throw new Error(`no flash in ${path}`);
+}
+
+/** Seconds of the first sample louder than -20 dBFS, from the decoded start of the file. */
+async function firstBeep(path: string): Promise<number> {
+  const { stdout } = await exec(
+    'ffmpeg',
+    ['-v', 'error', '-i', path, '-map', '0:a:0', '-ac', '1', '-ar', '48000', '-f', 's16le', 'pipe:1'],
+    { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
+  );
+  for (let i = 0; i + 1 < stdout.length; i += 2) {
+    if (Math.abs(stdout.readInt16LE(i)) > 3277) return i / 2 / 48000;
+  }
+  throw new Error(`no beep in ${path}`);
+}
+
+let root: string;
+const results: Record<string, ProcessingResult> = {};
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'callrec-sync-'));
+  await mkdir(join(root, 'raw'));
+  await makeBeepTrack(join(root, 'raw', 'a.webm'), { seconds: 3, beepAt: INSTANT });
+  await makeVideoTrack(join(root, 'raw', 'v.webm'), {
+    seconds: 3 - VIDEO_START,
+    pattern: 'flash',
+    flashAt: INSTANT - VIDEO_START,
+  });
+  const job = (format: 'webm' | 'mp4'): ProcessingJob => ({
+    recordingId: `sync-${format}`,
+    workDir: join(root, format),
+    format,
+    videoCodec: format === 'mp4' ? 'h264' : 'vp8',
+    audioCodec: format === 'mp4' ? 'aac' : 'opus',
+    width: 640,
+    height: 360,
+    fps: FPS,
+    tracks: [
+      {
+        trackId: 'a',
+        participantId: 'pat',
+        displayName: 'Pat',
+        kind: 'audio',
+        path: join(root, 'raw', 'a.webm'),
+        startedAt: T0,
+      },
+      {
+        trackId: 'v',
+        participantId: 'pat',
+        displayName: 'Pat',
+        kind: 'video',
+        path: join(root, 'raw', 'v.webm'),
+        startedAt: T0 + VIDEO_START * 1000,
+      },
+    ],
+  });
+  // WebM copies the audio (it covers the timeline) and transcodes the late video; MP4 transcodes both.
+  results.webm = await processRecording(job('webm'));
+  results.mp4 = await processRecording(job('mp4'));
+}, 300_000);
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('A/V sync: a flash and a beep at the same instant, recorders started 0.5 s apart', () => {
+  it.each(['webm', 'mp4'])(
+    '%s: the participant file and the composite show them together',
+    async (format) => {
+      const result = results[format];
+      for (const path of [result?.participants[0]?.path ?? '', result?.composite.path ?? '']) {
+        const flash = await firstFlash(path);
+        const beep = await firstBeep(path);
+        expect(Math.abs(flash - INSTANT), `flash in ${path}`).toBeLessThan(1.5 / FPS);
+        expect(Math.abs(beep - INSTANT), `beep in ${path}`).toBeLessThan(0.03);
+        expect(Math.abs(flash - beep), `sync in ${path}`).toBeLessThan(1.5 / FPS);
+      }
+    },
+  );
+});
