@@ -178,7 +178,7 @@ describe('CallRecorder in Chromium on the server clock', () => {
     expect(stopped.tracks.map((t) => t.status)).toEqual(['complete', 'complete']);
 
     const recording = await info('rec-skew');
-    expect(recording.status).toBe('queued');
+    expect(recording.status).toMatch(/^(queued|processing)$/);
     const starts = await recorderStarts(page);
     for (const kind of ['video', 'audio']) {
       const track = recording.tracks.find((t) => t.kind === kind);
@@ -223,7 +223,7 @@ describe('CallRecorder in Chromium on the server clock', () => {
 
       await wait(500);
       const stopped = await act(ahead, 'stop');
-      expect(stopped.status).toBe('queued');
+      expect(stopped.status).toMatch(/^(queued|processing)$/);
       const done = await info('rec-two');
       expect(done.tracks.every((t) => t.status === 'complete')).toBe(true);
       // The latest: the page also recorded in the test before.
