@@ -90,16 +90,17 @@ export interface CameraCall {
   finish(stop?: { endRecording?: boolean }): Promise<{ local?: Reference; remote?: Reference }>;
 }
 
-/** Records `tracks` into one file, muxed by Chromium with their capture timestamps. */
-async function startReference(tracks: MediaStreamTrack[]): Promise<() => Promise<Reference>> {
+/**
+ * Records `tracks` into one file, muxed by Chromium with their capture timestamps. Its start is
+ * taken at `start()`: the file's time 0 is then (measured within ~10 ms), while the `start` event
+ * comes 60–400 ms later, and for a remote video track sometimes not until much later.
+ */
+function startReference(tracks: MediaStreamTrack[]): () => Promise<Reference> {
   const recorder = new MediaRecorder(new MediaStream(tracks), { mimeType: 'video/webm;codecs=vp8,opus' });
   const chunks: Blob[] = [];
   recorder.ondataavailable = (event) => chunks.push(event.data);
-  const started = new Promise<number>((resolve) =>
-    recorder.addEventListener('start', () => resolve(Date.now())),
-  );
+  const startedAt = Date.now();
   recorder.start(1000);
-  const startedAt = await started;
   return async () => {
     const stopped = new Promise((resolve) => recorder.addEventListener('stop', resolve));
     recorder.stop();
@@ -122,7 +123,10 @@ export async function startCameraCall(
     references?: boolean;
   },
 ): Promise<CameraCall> {
+  // Each step reports in the console: a call that never starts says where it stuck.
+  const step = (what: string) => console.debug(`camera call: ${what}`);
   const local = tracksOf(await openCamera());
+  step('camera open');
   let remote: { video: MediaStreamTrack; audio: MediaStreamTrack; close(): void } | undefined;
   if (options.remote) {
     const { beepHz, patternMs, loopMs } = options.remote;
@@ -131,6 +135,7 @@ export async function startCameraCall(
     for (const track of microphone.stream.getVideoTracks()) track.stop();
     microphone.schedule(loopedInstants(performance.now() + 200, patternMs, loopMs, 300_000));
     const link = await loopback([local.video, audio]);
+    step('loopback connected');
     remote = {
       ...tracksOf(new MediaStream(link.remote)),
       close() {
@@ -141,11 +146,13 @@ export async function startCameraCall(
   }
   const references: (() => Promise<Reference>)[] = [];
   if (options.references !== false) {
-    references.push(await startReference([local.video, local.audio]));
-    if (remote) references.push(await startReference([remote.video, remote.audio]));
+    references.push(startReference([local.video, local.audio]));
+    if (remote) references.push(startReference([remote.video, remote.audio]));
+    step('reference recorders started');
   }
   const recorder = new (sdk().CallRecorder)({ serverUrl: options.serverUrl, token: options.token });
   await recorder.start(startOptions(options));
+  step('recording started');
   recorder.addTrack(local.audio, { participantId: 'local', displayName: 'Local' });
   recorder.addTrack(local.video, { participantId: 'local', displayName: 'Local' });
   if (remote) {
