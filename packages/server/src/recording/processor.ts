@@ -55,7 +55,7 @@ export class Processor {
       await mkdir(workRoot, { recursive: true });
       workDir = await mkdtemp(join(workRoot, `${id}-`));
       const { signal } = this.#shutdown;
-      const result = await this.#process(await this.#prepare(state, workDir), { signal });
+      const result = await this.#process(await this.#prepare(state, workDir), { signal, logger: this.#ctx.logger });
       await change(this.#ctx, id, (_draft, emit) =>
         emit('thumbnailsGenerated', { recordingId: id, count: result.thumbnails.length }),
       );
