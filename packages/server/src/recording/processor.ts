@@ -3,6 +3,7 @@ import { extname, join } from 'node:path';
 import type { OutputInfo, ThumbnailInfo } from '@callrec/sdk/protocol';
 import { crashPoint } from '../crash-point.js';
 import { ProcessingError, type ProcessingJob, type ProcessingResult } from '../processing/job.js';
+import type { ProcessingOptions } from '../processing/pipeline.js';
 import type { RecordingState } from '../state/recording-state.js';
 import { storageKeys } from '../storage/keys.js';
 import { change, type RecordingContext } from './context.js';
@@ -10,7 +11,7 @@ import { compositeSettings } from './info.js';
 
 export type ProcessRecording = (
   job: ProcessingJob,
-  options: { signal?: AbortSignal },
+  options: Pick<ProcessingOptions, 'signal' | 'logger'>,
 ) => Promise<ProcessingResult>;
 
 type StoredOutput = Omit<OutputInfo, 'url'>;
@@ -55,7 +56,10 @@ export class Processor {
       await mkdir(workRoot, { recursive: true });
       workDir = await mkdtemp(join(workRoot, `${id}-`));
       const { signal } = this.#shutdown;
-      const result = await this.#process(await this.#prepare(state, workDir), { signal, logger: this.#ctx.logger });
+      const result = await this.#process(await this.#prepare(state, workDir), {
+        signal,
+        logger: this.#ctx.logger,
+      });
       await change(this.#ctx, id, (_draft, emit) =>
         emit('thumbnailsGenerated', { recordingId: id, count: result.thumbnails.length }),
       );
