@@ -1,5 +1,5 @@
 /**
- * Composite layouts benchmark: `npx tsx bench/composite-layouts.ts [--seconds 20] [--only grid]`.
+ * Composite layouts benchmark: `npx tsx bench/composite-layouts.ts [--seconds 20] [--only grid] [--codec vp8]`.
  *
  * Generates MediaRecorder-like tracks (VP8 640x360 testsrc2 written to a pipe, Opus mono tones;
  * participants join 0.7 s apart and take 3 s speaking turns), remuxes them once, then times
@@ -35,6 +35,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '20' },
     only: { type: 'string' },
+    codec: { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
