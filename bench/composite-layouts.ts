@@ -106,8 +106,9 @@ function runOrder(): Run[] {
   const all: Run[] = [];
   for (const size of [...SIZES].reverse()) {
     for (const layout of LAYOUTS.filter((l) => !values.only || l === values.only)) {
-      for (const codecs of FORMATS)
+      for (const codecs of FORMATS.filter((f) => !values.codec || f.videoCodec === values.codec)) {
         for (const count of PARTICIPANTS) all.push({ size, layout, codecs, count });
+      }
     }
   }
   const rank = (r: Run) =>
