@@ -32,6 +32,8 @@ export class TrackRecorder {
   /** Remote audio produces no data unless something plays it; muted is enough. */
   #audioElement: HTMLAudioElement | undefined;
   #startCalledAt = 0;
+  /** When a track that had no media at `start()` (a remote track before its first packet) got some. */
+  #mediaArrivedAt: number | undefined;
   #startedAt: number | undefined;
   #stopReason: StopReason = 'recorder-stopped';
   #endedAt: number | undefined;
@@ -69,7 +71,17 @@ export class TrackRecorder {
       this.#resolveStopped = resolve;
     });
 
-    recorder.addEventListener('start', () => this.#markStarted(Date.now()));
+    // The file's time 0 is the capture time of its first frame. With media flowing that is the
+    // `start()` call (measured: audio +11 ms, video -6 to -45 ms); the `start` event only fires
+    // once the first frame was encoded and muxed, 60-200 ms later and more under load. A muted
+    // track (remote, before its first packet) starts when its media arrives.
+    const waitingForMedia = this.track.muted;
+    if (waitingForMedia) {
+      this.track.addEventListener('unmute', () => (this.#mediaArrivedAt ??= Date.now()), { once: true });
+    }
+    recorder.addEventListener('start', () =>
+      this.#markStarted(waitingForMedia ? (this.#mediaArrivedAt ?? Date.now()) : this.#startCalledAt),
+    );
     recorder.addEventListener('dataavailable', (event) => {
       if (event.data.size > 0) this.#options.onChunk(event.data);
     });
