@@ -59,13 +59,11 @@ describe('compositeArgs', () => {
     const graph = [
       'color=c=black:s=1280x720:r=30:d=5.778[base]',
       '[0:v]setpts=PTS-STARTPTS+0.800/TB,fps=30,' +
-        'scale=640:720:force_original_aspect_ratio=decrease:force_divisible_by=2,' +
-        'pad=640:720:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1[v0]',
-      '[base][v0]overlay=x=0:y=0:eof_action=pass[o0]',
+        'scale=640:720:force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1[v0]',
+      '[base][v0]overlay=x=0+(640-overlay_w)/2:y=0+(720-overlay_h)/2:eval=frame:eof_action=pass[o0]',
       '[1:v]setpts=PTS-STARTPTS+2.600/TB,fps=30,' +
-        'scale=640:720:force_original_aspect_ratio=decrease:force_divisible_by=2,' +
-        'pad=640:720:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1[v1]',
-      '[o0][v1]overlay=x=640:y=0:eof_action=pass[o1]',
+        'scale=640:720:force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1[v1]',
+      '[o0][v1]overlay=x=640+(640-overlay_w)/2:y=0+(720-overlay_h)/2:eval=frame:eof_action=pass[o1]',
       '[o1]format=yuv420p[vout]',
       '[2:a]aresample=48000:async=1,pan=stereo|c0=c0|c1=c0,' +
         'aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,adelay=delays=0:all=1[a0]',

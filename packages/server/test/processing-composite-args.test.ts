@@ -99,12 +99,10 @@ describe('compositeFilterGraph with a moving track', () => {
     expect(graph.slice(0, 6)).toEqual([
       'color=c=black:s=640x360:r=30:d=5.000[base]',
       '[0:v]setpts=PTS-STARTPTS+0.000/TB,fps=30,split=2[s0_0][s0_1]',
-      `[s0_0]select='${full}${keep}',scale=640:360:force_original_aspect_ratio=decrease:force_divisible_by=2,` +
-        'pad=640:360:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1[v0_0]',
-      `[base][v0_0]overlay=x=0:y=0:eof_action=pass:enable='${full}'[ov0_0]`,
-      `[s0_1]select='${left}${keep}',scale=320:360:force_original_aspect_ratio=decrease:force_divisible_by=2,` +
-        'pad=320:360:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1[v0_1]',
-      `[ov0_0][v0_1]overlay=x=0:y=0:eof_action=pass:enable='${left}'[ov0_1]`,
+      `[s0_0]select='${full}${keep}',scale=640:360:force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1[v0_0]`,
+      `[base][v0_0]overlay=x=0+(640-overlay_w)/2:y=0+(360-overlay_h)/2:eval=frame:eof_action=pass:enable='${full}'[ov0_0]`,
+      `[s0_1]select='${left}${keep}',scale=320:360:force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1[v0_1]`,
+      `[ov0_0][v0_1]overlay=x=0+(320-overlay_w)/2:y=0+(360-overlay_h)/2:eval=frame:eof_action=pass:enable='${left}'[ov0_1]`,
     ]);
     expect(graph[6]).toBe('[ov0_1]format=yuv420p[vout]');
   });

@@ -87,12 +87,15 @@ describe('mid-stream size and aspect change (320x240 → 640x360)', () => {
     }
   });
 
-  it('keeps the square square in the composite', async () => {
+  it('keeps the square square and centred in the composite', async () => {
     for (const time of [...BEFORE, ...AFTER].map((t) => t + VIDEO_OFFSET)) {
       const square = await squareAt(result.composite.path, time);
       expect(Math.abs(square.aspect - 1), `aspect at ${time} s: ${JSON.stringify(square)}`).toBeLessThan(
         0.05,
       );
+      // One participant fills the frame, so its picture is centred in the whole composite.
+      expect(Math.abs(square.centre.x), `centre at ${time} s: ${JSON.stringify(square)}`).toBeLessThan(4);
+      expect(Math.abs(square.centre.y), `centre at ${time} s: ${JSON.stringify(square)}`).toBeLessThan(4);
     }
   });
 });

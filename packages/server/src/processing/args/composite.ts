@@ -128,16 +128,18 @@ export function compositeFilterGraph(input: CompositeArgsInput): string {
   const duration = seconds(input.duration);
   const parts = [`color=c=black:s=${width}x${height}:r=${fps}:d=${duration}[base]`];
   let canvas = 'base';
+  // No `pad`: it keeps the offsets it computed for the first frame size, so after a mid-stream
+  // size change the picture lands off-centre and is cut. The overlay centres each frame instead.
   const fit = ({ width: w, height: h }: Cell) =>
-    `scale=${w}:${h}:force_original_aspect_ratio=decrease:force_divisible_by=2,` +
-    `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1`;
+    `scale=${w}:${h}:force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1`;
+  const at = ({ x, y, width: w, height: h }: Cell) =>
+    `x=${x}+(${w}-overlay_w)/2:y=${y}+(${h}-overlay_h)/2:eval=frame`;
   input.videos.forEach((video, i) => {
     const timed = `[${i}:v]setpts=PTS-STARTPTS+${seconds(video.offset)}/TB,fps=${fps}`;
     if (video.cell) {
-      const { x, y } = video.cell;
       parts.push(
         `${timed},${fit(video.cell)}[v${i}]`,
-        `[${canvas}][v${i}]overlay=x=${x}:y=${y}:eof_action=pass[o${i}]`,
+        `[${canvas}][v${i}]overlay=${at(video.cell)}:eof_action=pass[o${i}]`,
       );
       canvas = `o${i}`;
       return;
@@ -156,11 +158,10 @@ export function compositeFilterGraph(input: CompositeArgsInput): string {
     );
     placements.forEach((placement, k) => {
       const when = rangesExpression(placement.ranges);
-      const { x, y } = placement.cell;
       const label = `v${i}_${k}`;
       parts.push(
         `[${branches[k]}]select='${when}+isnan(prev_selected_t)+gte(t-prev_selected_t,1)',${fit(placement.cell)}[${label}]`,
-        `[${canvas}][${label}]overlay=x=${x}:y=${y}:eof_action=pass:enable='${when}'[o${label}]`,
+        `[${canvas}][${label}]overlay=${at(placement.cell)}:eof_action=pass:enable='${when}'[o${label}]`,
       );
       canvas = `o${label}`;
     });
