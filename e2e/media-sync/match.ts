@@ -122,7 +122,10 @@ export const formatStats = (s: OffsetStats): string =>
 export function byInstant(
   fit: StreamFit,
   instants: readonly number[],
-  toleranceMs = 150,
+  // Only names the instant an event belongs to, not how accurate it is (pairOffsets measures
+  // that against the live times). Instants are at least 700 ms apart, and on a busy machine a
+  // page's Web Audio beeps were captured up to 240 ms after their instant.
+  toleranceMs = 300,
 ): Map<number, MatchedEvent> {
   const found = new Map<number, MatchedEvent>();
   for (const event of fit.events) {

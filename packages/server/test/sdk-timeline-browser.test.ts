@@ -28,8 +28,12 @@ const skewClock = (skewMs: number) => `
   globalThis.MediaRecorder = class extends Real {
     constructor(...args) {
       super(...args);
-      const kind = args[0].getTracks()[0].kind;
-      this.addEventListener('start', () => globalThis.recorderStarts.push({ kind, at: trueNow() }));
+      this.kind = args[0].getTracks()[0].kind;
+    }
+    // A track's file begins at its recorder's start() call (the 'start' event comes later).
+    start(...args) {
+      globalThis.recorderStarts.push({ kind: this.kind, at: trueNow() });
+      return super.start(...args);
     }
   };
 `;
