@@ -78,11 +78,8 @@ export interface ChunkJournal {
   /** Also drops the track's chunks that end at or before `track.confirmedBytes`, atomically. */
   putTrack(track: JournaledTrack): Promise<void>;
   listTracks(recordingId: string): Promise<JournaledTrack[]>;
-  /**
-   * Stores the chunks (consecutive, in order) and the track state that counts them, atomically:
-   * all of them or none.
-   */
-  appendChunks(track: JournaledTrack, chunks: readonly JournalChunk[]): Promise<void>;
+  /** Stores the chunk and the track state that counts it, atomically. */
+  appendChunk(track: JournaledTrack, chunk: JournalChunk): Promise<void>;
   /** Bytes [start, end) of a track; throws if the journal no longer holds all of them. */
   readBytes(recordingId: string, trackId: string, start: number, end: number): Promise<Blob>;
 }
@@ -162,12 +159,12 @@ export class MemoryChunkJournal implements ChunkJournal {
       .map((t) => structuredClone(t));
   }
 
-  async appendChunks(track: JournaledTrack, chunks: readonly JournalChunk[]): Promise<void> {
+  async appendChunk(track: JournaledTrack, chunk: JournalChunk): Promise<void> {
     const k = key(track.recordingId, track.trackId);
     this.#tracks.set(k, structuredClone(track));
-    const stored = this.#chunks.get(k) ?? [];
-    for (const { offset, blob } of chunks) stored.push({ offset, blob });
-    this.#chunks.set(k, stored);
+    const chunks = this.#chunks.get(k) ?? [];
+    chunks.push({ offset: chunk.offset, blob: chunk.blob });
+    this.#chunks.set(k, chunks);
   }
 
   async readBytes(recordingId: string, trackId: string, start: number, end: number): Promise<Blob> {

@@ -47,8 +47,6 @@ export class FakeServer {
   readonly stored = new Map<number, Uint8Array>();
   readonly signCalls: number[][] = [];
   readonly putAttempts = new Map<number, number>();
-  /** The type of every part body PUT (`ArrayBuffer`, `Blob`, ...). */
-  readonly putBodyTypes = new Set<string>();
   readonly completeBodies: CompleteTrackRequest[] = [];
   readonly failBodies: FailTrackRequest[] = [];
   readonly authHeaders: (string | null)[] = [];
@@ -191,8 +189,7 @@ export class FakeServer {
           error: { code: script.code ?? `http_${script.status}`, message: script.message ?? 'scripted' },
         });
       }
-      this.putBodyTypes.add(init.body?.constructor.name ?? 'none');
-      const bytes = new Uint8Array(await new Response(init.body).arrayBuffer());
+      const bytes = new Uint8Array(await (init.body as Blob).arrayBuffer());
       this.stored.set(partNumber, bytes);
       return new Response(null, { status: 200, headers: { ETag: `"etag-${partNumber}-${bytes.length}"` } });
     } finally {

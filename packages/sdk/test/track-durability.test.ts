@@ -73,10 +73,10 @@ describe('TrackUpload and its journal', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const append = journal.appendChunks.bind(journal);
-    journal.appendChunks = async (track, chunks) => {
+    const append = journal.appendChunk.bind(journal);
+    journal.appendChunk = async (track, chunk) => {
       await gate;
-      return append(track, chunks);
+      return append(track, chunk);
     };
     const { upload, record, sent } = setup(server, { journal });
     upload.begin(1);
@@ -150,7 +150,7 @@ describe('TrackUpload and its journal', () => {
       };
       const fetch: FetchLike = async (url, init) => {
         const response = await server.fetch(url, init);
-        if (url.startsWith('http://storage.test/')) held -= (init.body as ArrayBuffer).byteLength;
+        if (url.startsWith('http://storage.test/')) held -= (init.body as Blob).size;
         return response;
       };
       const { upload, record, sent } = setup(server, { journal, fetch });
