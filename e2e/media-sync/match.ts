@@ -151,3 +151,26 @@ export function pairOffsets(
   }
   return pairs.sort((x, y) => x.instant - y.instant);
 }
+
+/**
+ * Live beep times with the reading noise taken out. A Web Audio gate is sample-accurate, so a
+ * page's beeps leave its microphone at their instants plus one constant pipeline latency; but the
+ * capture timestamp of the audio buffer a beep was read in jitters (±25 ms measured, more on a
+ * busy page), and that noise would count twice in a difference of two pages. Each beep becomes
+ * its instant plus the page's median latency; a beep the page never played (no live reading
+ * within `toleranceMs` of its instant) stays out.
+ */
+export function steadyBeeps(
+  live: readonly number[],
+  instants: readonly number[],
+  toleranceMs = 300,
+): number[] {
+  const heard = new Map<number, number>();
+  for (const at of live) {
+    const instant = instants.reduce((a, b) => (Math.abs(b - at) < Math.abs(a - at) ? b : a));
+    if (Math.abs(instant - at) <= toleranceMs && !heard.has(instant)) heard.set(instant, at);
+  }
+  if (heard.size === 0) return [];
+  const latency = median([...heard].map(([instant, at]) => at - instant));
+  return [...heard.keys()].sort((a, b) => a - b).map((instant) => instant + latency);
+}
