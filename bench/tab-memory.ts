@@ -7,7 +7,10 @@
  * - the renderer's RSS and every Chromium process's RSS/PSS (from /proc, only the processes this
  *   bench started),
  * - the SDK's backlog (recorded − uploaded, summed over the page's trackProgress rows) and the
- *   origin's storage use (navigator.storage.estimate(): the IndexedDB journal).
+ *   origin's storage use (navigator.storage.estimate(): the IndexedDB journal),
+ * - the bytes waiting in memory for the journal: what the page's MediaRecorders produced
+ *   (counted by an init script) minus what the SDK journaled. The SDK's `journalBehind`
+ *   warnings (its console warning) are logged and counted.
  *
  *   node_modules/.bin/tsx bench/tab-memory.ts [--minutes 30] [--interval 30]
  *     [--part-size BYTES] [--video-bitrate 2000000]
@@ -79,6 +82,10 @@ interface Sample {
   recordedBytes: number;
   uploadedBytes: number;
   backlogBytes: number;
+  /** Bytes the page's MediaRecorders handed out. */
+  producedBytes: number;
+  /** Produced but not yet journaled: Blobs waiting in memory for their IndexedDB write. */
+  waitingBytes: number;
   /** navigator.storage.estimate().usage: the IndexedDB journal (and anything else the origin stores). */
   storageUsage: number;
   indexedDbUsage: number | null;
@@ -90,6 +97,7 @@ interface Sample {
 }
 
 interface PageCounters {
+  produced: number;
   recorded: number;
   uploaded: number;
   usage: number;
@@ -141,6 +149,7 @@ async function pageCounters(page: Page): Promise<PageCounters> {
       }
     }
     return {
+      produced: (globalThis as { producedBytes?: number }).producedBytes ?? 0,
       recorded,
       uploaded,
       usage: estimate.usage ?? 0,
@@ -199,6 +208,8 @@ async function sample(
     recordedBytes: counters.recorded,
     uploadedBytes: counters.uploaded,
     backlogBytes: counters.recorded - counters.uploaded,
+    producedBytes: counters.produced,
+    waitingBytes: counters.produced - counters.recorded,
     storageUsage: counters.usage,
     indexedDbUsage: counters.indexedDB,
     journalChunks: counters.journalChunks,
@@ -214,6 +225,7 @@ function row(s: Sample): string[] {
   return [
     time,
     mib(s.recordedBytes),
+    mib(s.waitingBytes),
     mib(s.backlogBytes),
     `${mib(s.journalBytes)} (${s.journalChunks})`,
     mib(s.indexedDbOnDisk),
@@ -230,6 +242,7 @@ function row(s: Sample): string[] {
 const HEADER = [
   'time',
   'recorded MiB',
+  'waiting MiB',
   'backlog MiB',
   'journal MiB (chunks)',
   'IndexedDB on disk MiB',
@@ -241,6 +254,9 @@ const HEADER = [
   'browser RSS MiB',
   'all Chromium PSS MiB',
 ];
+
+/** The SDK's `journalBehind` warnings seen in the page's console. */
+let journalWarnings = 0;
 
 async function recordAndSample(pageUrl: string): Promise<{ samples: Sample[]; busyPercent: number }> {
   const profile = await mkdtemp(join(tmpdir(), 'callrec-bench-profile-'));
@@ -254,6 +270,22 @@ async function recordAndSample(pageUrl: string): Promise<{ samples: Sample[]; bu
     page.on('pageerror', (error) => progress(`page exception: ${error.message}`));
     // tsx (esbuild keepNames) wraps named inner functions in `__name(...)`, a helper the page lacks.
     await page.addInitScript('globalThis.__name ??= (fn) => fn');
+    // Counts what the recorders produce, whether or not the SDK journaled it yet.
+    await page.addInitScript(`
+      globalThis.producedBytes = 0;
+      const Real = MediaRecorder;
+      globalThis.MediaRecorder = class extends Real {
+        constructor(...args) {
+          super(...args);
+          this.addEventListener('dataavailable', (e) => { globalThis.producedBytes += e.data.size; });
+        }
+      };
+    `);
+    page.on('console', (msg) => {
+      if (msg.type() !== 'warning' || !msg.text().includes('wait in memory for the journal')) return;
+      journalWarnings++;
+      progress(`page warning: ${msg.text()}`);
+    });
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
     const status = (s: string) => `[data-testid="status"][data-state="${s}"]`;
@@ -362,6 +394,12 @@ try {
       ],
       [
         ['recorded', mib(atOneMinute.recordedBytes), mib(last.recordedBytes), '–'],
+        [
+          'waiting for the journal',
+          mib(atOneMinute.waitingBytes),
+          mib(last.waitingBytes),
+          mib(peak((s) => s.waitingBytes)),
+        ],
         ['JS heap used', mib(atOneMinute.jsHeapUsed), mib(last.jsHeapUsed), mib(peak((s) => s.jsHeapUsed))],
         [
           'renderer RSS',
@@ -403,13 +441,14 @@ try {
     machine: machine({ chromium: versionOf(CHROMIUM_PATH) }),
     loadAverage: { before: loadBefore, after: loadAfter },
     busyWhileRecordingPercent: busy,
+    journalWarnings,
     minutes,
     intervalSeconds: intervalMs / 1000,
     partSize,
     videoBitrate,
     samples,
   });
-  progress(`wrote ${file}`);
+  progress(`wrote ${file}; journalBehind warnings: ${journalWarnings}`);
 } catch (error) {
   if (server) progress(`demo backend's last lines:\n${server.output()}`);
   throw error;

@@ -163,7 +163,7 @@ export class RecordingClient {
    * One PUT of one part to its signed URL, without retries: the caller owns the retry loop,
    * because a refused URL must be signed again, which only it can do. Resolves with the ETag.
    */
-  async putPart(part: SignedPart, body: Blob): Promise<string> {
+  async putPart(part: SignedPart, body: ArrayBuffer): Promise<string> {
     const response = await this.#send(
       part.url,
       { method: 'PUT', headers: part.headers ?? {}, body },
@@ -187,7 +187,7 @@ export class RecordingClient {
    * because after a failure it must ask the session how far it got. Resolves for 308 (more
    * expected, `Range` says how much is held) and 200/201 (finalized); throws otherwise.
    */
-  async putChunk(url: string, body: Blob | undefined, contentRange: string): Promise<ChunkResponse> {
+  async putChunk(url: string, body: ArrayBuffer | undefined, contentRange: string): Promise<ChunkResponse> {
     // A 308 without `Location` is handed back by fetch as is, not followed.
     const response = await this.#send(
       url,

@@ -31,6 +31,11 @@ export interface CallRecorderOptions {
    * or memory, with a warning, where IndexedDB cannot be opened.
    */
   journal?: ChunkJournal | Promise<ChunkJournal>;
+  /**
+   * Bytes of recorded chunks waiting in memory for the journal above which `journalBehind`
+   * warns (default 32 MiB).
+   */
+  journalWarningBytes?: number;
   /** Defaults to `navigator.onLine` and the window's online/offline events. */
   online?: OnlineSignal;
   /** Where the "leave site?" guard is installed while data is unsent; false for none. */

@@ -12,6 +12,7 @@ import { ClockSync } from './clock-sync.js';
 import { watchCompletion } from './completion.js';
 import { InvalidStateError, RecordingInterruptedError, TracksFailedError } from './errors.js';
 import { type RecorderEventMap, TypedEmitter } from './events.js';
+import { JournalLagAlarm } from './journal-lag.js';
 import { sendPauses } from './pauses.js';
 import type { MediaKind, RecordingInfo } from './protocol.js';
 import {
@@ -54,6 +55,7 @@ export class CallRecorder extends TypedEmitter<RecorderEventMap> {
   #pausedAt: number | undefined;
   /** Unfinished tracks an earlier page left in the same recording, being finished now. */
   #leftovers: Promise<{ status: string }[]> = Promise.resolve([]);
+  readonly #journalLag: JournalLagAlarm;
 
   /**
    * Finishes the recordings earlier pages left unfinished (reload, crash, closed tab): see
@@ -67,6 +69,7 @@ export class CallRecorder extends TypedEmitter<RecorderEventMap> {
     super();
     this.#options = options;
     this.#retry = retryOptions(options);
+    this.#journalLag = new JournalLagAlarm(options.journalWarningBytes);
     this.#client = new RecordingClient({
       serverUrl: options.serverUrl,
       token: options.token,
@@ -314,6 +317,14 @@ export class CallRecorder extends TypedEmitter<RecorderEventMap> {
   #emitProgress(emit = true): void {
     const progress = recordingProgress(this.#requireInfo().id, this.#tracks);
     this.#durability?.backlog(progress.backlogBytes);
+    if (this.#journalLag.update(progress.waitingBytes)) {
+      const { thresholdBytes } = this.#journalLag;
+      const { recordingId, waitingBytes } = progress;
+      console.warn(
+        `callrec: ${waitingBytes} recorded bytes wait in memory for the journal (over ${thresholdBytes})`,
+      );
+      this.emit('journalBehind', { recordingId, waitingBytes, thresholdBytes });
+    }
     if (emit && (this.state === 'recording' || this.state === 'paused')) {
       this.emit('recordingProgress', progress);
     }

@@ -78,8 +78,11 @@ export interface ChunkJournal {
   /** Also drops the track's chunks that end at or before `track.confirmedBytes`, atomically. */
   putTrack(track: JournaledTrack): Promise<void>;
   listTracks(recordingId: string): Promise<JournaledTrack[]>;
-  /** Stores the chunk and the track state that counts it, atomically. */
-  appendChunk(track: JournaledTrack, chunk: JournalChunk): Promise<void>;
+  /**
+   * Stores the chunks (consecutive, in order) and the track state that counts them, atomically:
+   * all of them or none.
+   */
+  appendChunks(track: JournaledTrack, chunks: readonly JournalChunk[]): Promise<void>;
   /** Bytes [start, end) of a track; throws if the journal no longer holds all of them. */
   readBytes(recordingId: string, trackId: string, start: number, end: number): Promise<Blob>;
 }
@@ -159,12 +162,12 @@ export class MemoryChunkJournal implements ChunkJournal {
       .map((t) => structuredClone(t));
   }
 
-  async appendChunk(track: JournaledTrack, chunk: JournalChunk): Promise<void> {
+  async appendChunks(track: JournaledTrack, chunks: readonly JournalChunk[]): Promise<void> {
     const k = key(track.recordingId, track.trackId);
     this.#tracks.set(k, structuredClone(track));
-    const chunks = this.#chunks.get(k) ?? [];
-    chunks.push({ offset: chunk.offset, blob: chunk.blob });
-    this.#chunks.set(k, chunks);
+    const stored = this.#chunks.get(k) ?? [];
+    for (const { offset, blob } of chunks) stored.push({ offset, blob });
+    this.#chunks.set(k, stored);
   }
 
   async readBytes(recordingId: string, trackId: string, start: number, end: number): Promise<Blob> {

@@ -20,6 +20,7 @@ export const RecorderEvent = {
   RecordingResumed: 'recordingResumed',
   ClockSynced: 'clockSynced',
   ClockSyncFailed: 'clockSyncFailed',
+  JournalBehind: 'journalBehind',
 } as const satisfies Record<string, keyof RecorderEventMap>;
 
 export interface TrackRef {
@@ -68,6 +69,18 @@ export interface RecorderProgressEvent {
   bytes: number;
   /** Bytes recorded but not yet confirmed by storage, failed tracks excepted. */
   backlogBytes: number;
+  /** Part of the backlog still in memory, waiting for the journal (IndexedDB) to commit it. */
+  waitingBytes: number;
+}
+
+/**
+ * A warning: the journal falls behind the recorders (a starved or throttled page, a slow disk),
+ * and more than `thresholdBytes` of recorded chunks wait in memory. Emitted once per crossing.
+ */
+export interface JournalBehindEvent {
+  recordingId: string;
+  waitingBytes: number;
+  thresholdBytes: number;
 }
 
 /** Every recorder of this page paused; `pausedAt` is on the server clock. */
@@ -94,6 +107,8 @@ export interface RecorderEventMap extends RecordingEventMap {
   clockSynced: ClockSyncedEvent;
   /** A warning: the server's clock could not be read; the last good offset stays in use. */
   clockSyncFailed: ClockSyncFailedEvent;
+  /** A warning: more than the threshold of recorded bytes waits in memory for the journal. */
+  journalBehind: JournalBehindEvent;
 }
 
 export type Listener<T> = (payload: T) => void;

@@ -44,6 +44,7 @@ export {
   TracksFailedError,
 } from './errors.js';
 export {
+  type JournalBehindEvent,
   type Listener,
   RecorderEvent,
   type RecorderEventMap,
@@ -57,6 +58,7 @@ export {
   type TrackRef,
 } from './events.js';
 export { DEFAULT_JOURNAL_DATABASE, IndexedDbChunkJournal, openChunkJournal } from './indexeddb-journal.js';
+export { DEFAULT_JOURNAL_WARNING_BYTES } from './journal-lag.js';
 export { DEFAULT_MIME_TYPES, type IsTypeSupported, type MimeTypePreferences, pickMimeType } from './mime.js';
 export { browserOnlineSignal, ManualOnlineSignal, type OnlineSignal } from './online.js';
 export * from './protocol.js';

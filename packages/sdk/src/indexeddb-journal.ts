@@ -19,6 +19,13 @@ interface ChunkRecord extends JournalChunk {
   trackId: string;
 }
 
+interface PendingAppend {
+  track: JournaledTrack;
+  chunks: readonly JournalChunk[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * The chunk journal in IndexedDB. Chunks are stored as Blobs, which Chromium keeps in files, so
  * neither writing nor reading a part back brings its bytes into the page's memory. Every write is
@@ -28,6 +35,9 @@ export class IndexedDbChunkJournal implements ChunkJournal {
   readonly kind = 'indexeddb';
   readonly durable = true;
   readonly #db: IDBDatabase;
+  /** Appends waiting for the transaction under way to commit. */
+  #appends: PendingAppend[] = [];
+  #appending = false;
 
   private constructor(db: IDBDatabase) {
     this.#db = db;
@@ -101,17 +111,42 @@ export class IndexedDbChunkJournal implements ChunkJournal {
     return result(tx.objectStore(TRACKS).getAll(all) as IDBRequest<JournaledTrack[]>);
   }
 
-  appendChunk(track: JournaledTrack, chunk: JournalChunk): Promise<void> {
-    const record: ChunkRecord = {
-      recordingId: track.recordingId,
-      trackId: track.trackId,
-      offset: chunk.offset,
-      blob: chunk.blob,
-    };
-    return this.#write([TRACKS, CHUNKS], (tx) => {
-      tx.objectStore(CHUNKS).put(record);
-      tx.objectStore(TRACKS).put(track);
+  /**
+   * Appends that arrive while one is being committed (other tracks' chunks) are committed
+   * together in the next transaction: one fsync for all of them, not one per track.
+   */
+  appendChunks(track: JournaledTrack, chunks: readonly JournalChunk[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#appends.push({ track, chunks, resolve, reject });
+      if (!this.#appending) this.#commitAppends();
     });
+  }
+
+  #commitAppends(): void {
+    const batch = this.#appends;
+    this.#appends = [];
+    this.#appending = batch.length > 0;
+    if (!this.#appending) return;
+    const write = this.#write([TRACKS, CHUNKS], (tx) => {
+      for (const { track, chunks } of batch) {
+        const { recordingId, trackId } = track;
+        for (const { offset, blob } of chunks) {
+          const record: ChunkRecord = { recordingId, trackId, offset, blob };
+          tx.objectStore(CHUNKS).put(record);
+        }
+        tx.objectStore(TRACKS).put(track);
+      }
+    });
+    write.then(
+      () => {
+        for (const append of batch) append.resolve();
+        this.#commitAppends();
+      },
+      (error: unknown) => {
+        for (const append of batch) append.reject(error);
+        this.#commitAppends();
+      },
+    );
   }
 
   async readBytes(recordingId: string, trackId: string, start: number, end: number): Promise<Blob> {

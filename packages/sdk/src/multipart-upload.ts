@@ -12,7 +12,7 @@ export interface MultipartUploadOptions {
   /** Resuming after a reload: what storage already holds. */
   resume?: UploadSinkResume;
   signParts: (partNumbers: number[]) => Promise<SignPartsResponse>;
-  putPart: (part: SignedPart, body: Blob) => Promise<string>;
+  putPart: (part: SignedPart, body: ArrayBuffer) => Promise<string>;
   /** Parts uploading at the same time. */
   partsInFlight?: number;
   /** Part numbers signed per request, the one needed now and the next ones. */
@@ -118,9 +118,17 @@ export class MultipartUpload implements UploadSink {
   async #upload(part: Part): Promise<void> {
     // Stored before a reload (the journal keeps a part's bytes until all parts before it are in).
     if (this.#etags.has(part.partNumber)) return;
-    const body = await this.#options.read(part.start, part.start + part.size);
+    // The journal's Blob is backed by a file on disk: holding it costs no memory.
+    const blob = await this.#options.read(part.start, part.start + part.size);
     const etag = await withRetry(
-      async () => this.#options.putPart(await this.#signedPart(part.partNumber), body),
+      async () => {
+        const signed = await this.#signedPart(part.partNumber);
+        // Sent as bytes, never as the journal's Blob: Chromium (156) keeps the file of every
+        // IndexedDB-backed Blob uploaded with fetch until the browser restarts, even once the
+        // record is deleted, so the journal's disk use would grow with the whole recording.
+        // Read per attempt, so only a part being PUT is in memory, not one waiting to retry.
+        return this.#options.putPart(signed, await blob.arrayBuffer());
+      },
       {
         ...this.#options.retry,
         // 403 from storage: the URL expired or was refused; a freshly signed one may pass.
@@ -132,7 +140,7 @@ export class MultipartUpload implements UploadSink {
     );
     this.#urls.delete(part.partNumber);
     this.#etags.set(part.partNumber, etag);
-    // `body` is referenced by nothing once this returns, so the bytes can go.
+    // The part's bytes are referenced by nothing once this returns, so they can go.
     this.#options.onPartUploaded({ ...part, etag });
   }
 

@@ -41,6 +41,8 @@ export interface TrackStats {
   crc32: string;
   /** Recorded bytes storage has not confirmed yet. */
   backlogBytes: number;
+  /** Recorded bytes still in memory, waiting for the journal to commit them. */
+  waitingBytes: number;
   /** Server clock, as sent to the server. */
   startedAt?: number;
   endedAt?: number;
@@ -224,15 +226,17 @@ export function recordingProgress(
   let chunks = 0;
   let bytes = 0;
   let backlogBytes = 0;
+  let waitingBytes = 0;
   const participants = new Set<string>();
   for (const track of tracks) {
     const stats = track.stats;
     chunks += stats.chunks;
     bytes += stats.recordedBytes;
     if (stats.status !== 'failed') backlogBytes += stats.backlogBytes;
+    waitingBytes += stats.waitingBytes;
     if (track.active) participants.add(stats.participantId);
   }
-  return { recordingId, chunks, participants: participants.size, bytes, backlogBytes };
+  return { recordingId, chunks, participants: participants.size, bytes, backlogBytes, waitingBytes };
 }
 
 export function checkParticipantId(participantId: string): void {

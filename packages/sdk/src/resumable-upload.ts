@@ -21,7 +21,7 @@ export interface ResumableUploadOptions {
   /** Resuming after a reload: storage is asked how far it got before anything is sent. */
   resume?: UploadSinkResume;
   /** One PUT, no retries; `body` absent for a status query or an empty final request. */
-  putChunk: (url: string, body: Blob | undefined, contentRange: string) => Promise<ChunkResponse>;
+  putChunk: (url: string, body: ArrayBuffer | undefined, contentRange: string) => Promise<ChunkResponse>;
   retry?: RetryOptions;
   /** A chunk is confirmed by storage. */
   onPartUploaded: (part: UploadedPart) => void;
@@ -127,7 +127,7 @@ export class ResumableUpload implements UploadSink {
         this.#offset += part.size;
         const body = await this.#options.read(part.start, part.start + part.size);
         await this.#send(body, start, this.#offset, this.#ending && this.#queue.length === 0);
-        // `body` is referenced by nothing once this returns, so its bytes can go.
+        // `body` (a file-backed Blob) is referenced by nothing once this returns.
         if (!this.#error) this.#options.onPartUploaded({ ...part, etag: '' });
       } else {
         // Every byte went up in whole chunks: an empty request with the total finalizes.
@@ -156,7 +156,10 @@ export class ResumableUpload implements UploadSink {
             `storage holds ${committed} bytes of the track, but the upload was at byte ${start}`,
           );
         }
-        const body = blob && committed < end ? blob.slice(committed - start) : undefined;
+        // Sent as bytes, never as the journal's Blob: Chromium (156) keeps the file of every
+        // IndexedDB-backed Blob uploaded with fetch until the browser restarts, even once the
+        // record is deleted. Read per attempt, so nothing is in memory while a retry waits.
+        const body = blob && committed < end ? await blob.slice(committed - start).arrayBuffer() : undefined;
         const range =
           committed < end ? `bytes ${committed}-${end - 1}/${final ? end : '*'}` : `bytes */${end}`;
         try {
@@ -183,7 +186,7 @@ export class ResumableUpload implements UploadSink {
     }, this.#options.retry);
   }
 
-  async #put(body: Blob | undefined, contentRange: string, final: boolean): Promise<void> {
+  async #put(body: ArrayBuffer | undefined, contentRange: string, final: boolean): Promise<void> {
     let response: ChunkResponse;
     try {
       response = await this.#options.putChunk(this.#options.url, body, contentRange);

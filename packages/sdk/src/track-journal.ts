@@ -1,5 +1,5 @@
 import { crc32, crc32Hex } from './checksum.js';
-import type { ChunkJournal, ConfirmedPart, JournaledTrack } from './chunk-journal.js';
+import type { ChunkJournal, ConfirmedPart, JournalChunk, JournaledTrack } from './chunk-journal.js';
 
 export interface TrackUploadStats {
   chunks: number;
@@ -11,6 +11,8 @@ export interface TrackUploadStats {
   crc32: string;
   /** Bytes recorded but not yet confirmed by storage, including chunks still being journaled. */
   backlogBytes: number;
+  /** Bytes recorded and still waiting in memory for the journal to commit them. */
+  waitingBytes: number;
 }
 
 /**
@@ -29,6 +31,13 @@ export type TrackMetadata = Pick<
   JournaledTrack,
   'recordingId' | 'trackId' | 'participantId' | 'displayName' | 'kind' | 'mimeType'
 >;
+
+interface WaitingChunk {
+  blob: Blob;
+  at: number;
+  resolve: (state: Readonly<JournaledTrack>) => void;
+  reject: (error: unknown) => void;
+}
 
 /** A track that has recorded nothing yet. */
 export function newJournaledTrack(metadata: TrackMetadata): JournaledTrack {
@@ -51,6 +60,8 @@ export class TrackJournal {
   #queue: Promise<unknown> = Promise.resolve();
   /** Bytes handed to `append` and not yet committed. */
   #pendingBytes = 0;
+  /** Chunks handed to `append` that no write has taken yet, oldest first. */
+  #waiting: WaitingChunk[] = [];
   /** A chunk could not be stored: appending later ones would leave a hole. */
   #broken: unknown;
 
@@ -79,7 +90,8 @@ export class TrackJournal {
   get stats(): TrackUploadStats {
     const { chunks, recordedBytes, crc32 } = this.#state;
     const { uploadedBytes, backlogBytes } = this;
-    return { chunks, recordedBytes, uploadedBytes, crc32: crc32Hex(crc32), backlogBytes };
+    const waitingBytes = this.#pendingBytes;
+    return { chunks, recordedBytes, uploadedBytes, crc32: crc32Hex(crc32), backlogBytes, waitingBytes };
   }
 
   /** Stores the track record as it is (the first time, or after `update`). */
@@ -87,33 +99,59 @@ export class TrackJournal {
     return this.#enqueue(() => this.#journal.putTrack(this.#state));
   }
 
-  /** Journals the next chunk; resolves once it is committed and counted. */
+  /**
+   * Journals the next chunk; resolves once it is committed and counted. Chunks that arrive while
+   * a write is under way wait, and the next write commits all of them in one transaction: a
+   * starved page (one fsync per chunk falling behind the recorders) catches up instead of
+   * holding more and more chunks in memory.
+   */
   append(chunk: Blob, at: number): Promise<Readonly<JournaledTrack>> {
     this.#pendingBytes += chunk.size;
-    return this.#enqueue(async () => {
-      try {
-        if (this.#broken !== undefined) throw this.#broken;
-        const state = this.#state;
-        const bytes = new Uint8Array(await chunk.arrayBuffer());
-        const next: JournaledTrack = {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ blob: chunk, at, resolve, reject });
+      if (this.#waiting.length === 1) {
+        // One write per group: it takes every chunk waiting when its turn comes. Its outcome
+        // reaches every caller through the promise returned here, so nothing is lost below.
+        this.#enqueue(() => this.#commitWaiting()).catch(() => undefined);
+      }
+    });
+  }
+
+  async #commitWaiting(): Promise<void> {
+    const group = this.#waiting;
+    this.#waiting = [];
+    const groupBytes = group.reduce((sum, w) => sum + w.blob.size, 0);
+    try {
+      if (this.#broken !== undefined) throw this.#broken;
+      let state = this.#state;
+      const chunks: JournalChunk[] = [];
+      const counted: JournaledTrack[] = [];
+      for (const { blob, at } of group) {
+        const bytes = new Uint8Array(await blob.arrayBuffer());
+        chunks.push({ offset: state.recordedBytes, blob });
+        state = {
           ...state,
           chunks: state.chunks + 1,
           recordedBytes: state.recordedBytes + bytes.length,
           crc32: crc32(bytes, state.crc32),
           lastChunkAt: at,
         };
-        try {
-          await this.#journal.appendChunk(next, { offset: state.recordedBytes, blob: chunk });
-        } catch (error) {
-          this.#broken = error;
-          throw error;
-        }
-        this.#state = next;
-        return next;
-      } finally {
-        this.#pendingBytes -= chunk.size;
+        counted.push(state);
       }
-    });
+      try {
+        await this.#journal.appendChunks(state, chunks);
+      } catch (error) {
+        this.#broken = error;
+        throw error;
+      }
+      this.#state = state;
+      this.#pendingBytes -= groupBytes;
+      for (const [i, w] of group.entries()) w.resolve(counted[i] ?? state);
+    } catch (error) {
+      this.#pendingBytes -= groupBytes;
+      for (const w of group) w.reject(error);
+      throw error;
+    }
   }
 
   /** Storage confirmed a part: record it, and let the journal drop the chunks no longer needed. */

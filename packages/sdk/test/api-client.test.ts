@@ -70,12 +70,14 @@ describe('RecordingClient', () => {
     );
     const client = new RecordingClient({ serverUrl: 'http://h', token: 't', fetch });
     const part = { partNumber: 1, url: 'http://bucket/key?X-Amz-Signature=secret' };
-    await expect(client.putPart(part, new Blob(['x']))).rejects.toMatchObject({
+    await expect(client.putPart(part, new TextEncoder().encode('x').buffer)).rejects.toMatchObject({
       status: 400,
       code: 'SignatureDoesNotMatch',
       message: 'bad sig',
     });
-    await expect(client.putPart(part, new Blob(['x']))).rejects.toMatchObject({ code: 'missing_etag' });
+    await expect(client.putPart(part, new TextEncoder().encode('x').buffer)).rejects.toMatchObject({
+      code: 'missing_etag',
+    });
   });
 
   it('maps a failed fetch to status 0 without leaking the signed query', async () => {
@@ -84,7 +86,10 @@ describe('RecordingClient', () => {
     };
     const client = new RecordingClient({ serverUrl: 'http://h', token: 't', fetch });
     const error = await client
-      .putPart({ partNumber: 1, url: 'http://bucket/key?X-Amz-Signature=secret' }, new Blob(['x']))
+      .putPart(
+        { partNumber: 1, url: 'http://bucket/key?X-Amz-Signature=secret' },
+        new TextEncoder().encode('x').buffer,
+      )
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 0, code: 'network_error' });
     expect((error as Error).message).not.toContain('secret');

@@ -59,7 +59,7 @@ describe('MemoryChunkJournal', () => {
       [8, 4],
     ] as const) {
       state = { ...state, recordedBytes: offset + size };
-      await journal.appendChunk(state, { offset, blob: blob(offset, size) });
+      await journal.appendChunks(state, [{ offset, blob: blob(offset, size) }]);
     }
     await journal.putTrack({ ...state, confirmedBytes: 6 });
     expect(journal.storedBytes).toBe(8); // [4, 8) straddles the confirmed offset and stays
@@ -73,11 +73,10 @@ describe('MemoryChunkJournal', () => {
     const journal = new MemoryChunkJournal();
     await journal.putRecording({ recordingId: 'rec1', serverUrl: 'http://s', roomId: 'r', createdAt: 1 });
     await journal.putRecording({ recordingId: 'rec2', serverUrl: 'http://s', roomId: 'r', createdAt: 2 });
-    await journal.appendChunk({ ...track(), recordedBytes: 3 }, { offset: 0, blob: blob(0, 3) });
-    await journal.appendChunk(
-      { ...track({ recordingId: 'rec2' }), recordedBytes: 3 },
+    await journal.appendChunks({ ...track(), recordedBytes: 3 }, [{ offset: 0, blob: blob(0, 3) }]);
+    await journal.appendChunks({ ...track({ recordingId: 'rec2' }), recordedBytes: 3 }, [
       { offset: 0, blob: blob(0, 3) },
-    );
+    ]);
     await journal.deleteRecording('rec1');
     expect((await journal.listRecordings()).map((r) => r.recordingId)).toEqual(['rec2']);
     expect(await journal.listTracks('rec1')).toEqual([]);
@@ -93,10 +92,10 @@ describe('TrackJournal', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const original = journal.appendChunk.bind(journal);
-    journal.appendChunk = async (state, chunk) => {
+    const original = journal.appendChunks.bind(journal);
+    journal.appendChunks = async (state, chunks) => {
       await gate;
-      return original(state, chunk);
+      return original(state, chunks);
     };
     const writer = new TrackJournal(journal, track());
     const first = writer.append(blob(0, 5), 100);
@@ -113,6 +112,7 @@ describe('TrackJournal', () => {
       uploadedBytes: 0,
       crc32: crc32Hex(crc32(bytes(0, 12))),
       backlogBytes: 12,
+      waitingBytes: 0,
     });
     const [stored] = await journal.listTracks('rec1');
     expect(stored).toMatchObject({
@@ -125,12 +125,12 @@ describe('TrackJournal', () => {
 
   it('stops appending after a failed write, so the journal never has a hole', async () => {
     const journal = new MemoryChunkJournal();
-    const original = journal.appendChunk.bind(journal);
+    const original = journal.appendChunks.bind(journal);
     let calls = 0;
-    journal.appendChunk = async (state, chunk) => {
+    journal.appendChunks = async (state, chunks) => {
       calls++;
       if (calls === 2) throw new Error('QuotaExceededError');
-      return original(state, chunk);
+      return original(state, chunks);
     };
     const writer = new TrackJournal(journal, track());
     await writer.append(blob(0, 4), 1);

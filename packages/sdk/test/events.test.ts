@@ -41,6 +41,7 @@ describe('TypedEmitter', () => {
     const sdkEvents = [
       ...['trackAdded', 'trackProgress', 'trackEnded', 'trackFailed'],
       ...['recordingPaused', 'recordingResumed', 'clockSynced', 'clockSyncFailed'],
+      'journalBehind',
     ];
     expect(names).toEqual(expect.arrayContaining(sdkEvents));
     expect(names).toHaveLength(RECORDING_EVENT_NAMES.length + sdkEvents.length);

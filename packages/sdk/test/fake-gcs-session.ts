@@ -24,6 +24,8 @@ export interface SessionRequest {
  */
 export class FakeGcsSession {
   readonly url = 'http://storage.test/upload?upload_id=s1';
+  /** The type of every non-empty chunk body PUT (`ArrayBuffer`, `Blob`, ...). */
+  readonly bodyTypes = new Set<string>();
   readonly requests: SessionRequest[] = [];
   readonly faults: ChunkFault[] = [];
   #stored: Uint8Array[] = [];
@@ -43,7 +45,8 @@ export class FakeGcsSession {
   readonly fetch: FetchLike = async (url, init) => {
     if (url !== this.url || init.method !== 'PUT') return new Response('not found', { status: 404 });
     const contentRange = new Headers(init.headers).get('Content-Range') ?? '';
-    const body = init.body ? new Uint8Array(await (init.body as Blob).arrayBuffer()) : new Uint8Array();
+    if (init.body) this.bodyTypes.add(init.body.constructor.name);
+    const body = init.body ? new Uint8Array(await new Response(init.body).arrayBuffer()) : new Uint8Array();
     const fault = body.length > 0 ? this.faults.shift() : undefined;
     const response = this.#handle(contentRange, body, fault);
     this.requests.push({

@@ -47,6 +47,8 @@ export class FakeServer {
   readonly stored = new Map<number, Uint8Array>();
   readonly signCalls: number[][] = [];
   readonly putAttempts = new Map<number, number>();
+  /** The type of every part body PUT (`ArrayBuffer`, `Blob`, ...). */
+  readonly putBodyTypes = new Set<string>();
   readonly completeBodies: CompleteTrackRequest[] = [];
   readonly failBodies: FailTrackRequest[] = [];
   readonly authHeaders: (string | null)[] = [];
@@ -189,7 +191,8 @@ export class FakeServer {
           error: { code: script.code ?? `http_${script.status}`, message: script.message ?? 'scripted' },
         });
       }
-      const bytes = new Uint8Array(await (init.body as Blob).arrayBuffer());
+      this.putBodyTypes.add(init.body?.constructor.name ?? 'none');
+      const bytes = new Uint8Array(await new Response(init.body).arrayBuffer());
       this.stored.set(partNumber, bytes);
       return new Response(null, { status: 200, headers: { ETag: `"etag-${partNumber}-${bytes.length}"` } });
     } finally {

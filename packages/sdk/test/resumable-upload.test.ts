@@ -76,6 +76,8 @@ describe('ResumableUpload', () => {
     ]);
     expect(uploaded()).toBe(20);
     expect(errors).toEqual([]);
+    // Bytes, never the journal's Blob (Chromium would keep its file on disk).
+    expect(session.bodyTypes).toEqual(new Set(['ArrayBuffer']));
   });
 
   it('finalizes with an empty request when the track ends on a chunk boundary', async () => {
@@ -118,6 +120,8 @@ describe('ResumableUpload', () => {
       ['bytes 4-7/*', 308],
       ['bytes 8-11/12', 200],
     ]);
+    // The rest of a partly committed chunk is sent as bytes too.
+    expect(session.bodyTypes).toEqual(new Set(['ArrayBuffer']));
   });
 
   it('carries on when storage refuses a replay of bytes it already committed', async () => {

@@ -73,10 +73,10 @@ describe('TrackUpload and its journal', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const append = journal.appendChunk.bind(journal);
-    journal.appendChunk = async (track, chunk) => {
+    const append = journal.appendChunks.bind(journal);
+    journal.appendChunks = async (track, chunks) => {
       await gate;
-      return append(track, chunk);
+      return append(track, chunks);
     };
     const { upload, record, sent } = setup(server, { journal });
     upload.begin(1);
@@ -150,7 +150,7 @@ describe('TrackUpload and its journal', () => {
       };
       const fetch: FetchLike = async (url, init) => {
         const response = await server.fetch(url, init);
-        if (url.startsWith('http://storage.test/')) held -= (init.body as Blob).size;
+        if (url.startsWith('http://storage.test/')) held -= (init.body as ArrayBuffer).byteLength;
         return response;
       };
       const { upload, record, sent } = setup(server, { journal, fetch });

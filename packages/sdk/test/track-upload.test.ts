@@ -67,12 +67,15 @@ describe('TrackUpload (multipart)', () => {
     ]);
     expect(server.assembled()).toEqual(sent);
     expect(Object.fromEntries(server.putAttempts)).toEqual({ 1: 2, 2: 3, 3: 1, 4: 2, 5: 1 });
+    // Every attempt sent bytes, never the journal's Blob (Chromium would keep its file on disk).
+    expect(server.putBodyTypes).toEqual(new Set(['ArrayBuffer']));
     expect(upload.stats).toEqual({
       chunks: 6,
       recordedBytes: 47,
       uploadedBytes: 47,
       crc32: crc32Hex(crc32(Uint8Array.from(sent))),
       backlogBytes: 0,
+      waitingBytes: 0,
     });
     expect(upload.status).toBe('complete');
     // Progress on every chunk and every confirmed part; uploaded bytes only ever grow.

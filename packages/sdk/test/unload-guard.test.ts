@@ -54,6 +54,7 @@ describe('recordingProgress', () => {
         chunks: 1,
         recordedBytes: 10,
         backlogBytes: 4,
+        waitingBytes: 0,
         status: 'recording',
         ...stats,
       },
@@ -62,7 +63,7 @@ describe('recordingProgress', () => {
   it('reports the backlog of every track that can still be saved', () => {
     const progress = recordingProgress('rec1', [
       track({ participantId: 'alice' }),
-      track({ participantId: 'bob', backlogBytes: 6, status: 'interrupted' }, false),
+      track({ participantId: 'bob', backlogBytes: 6, waitingBytes: 2, status: 'interrupted' }, false),
       track({ participantId: 'carol', backlogBytes: 100, status: 'failed' }, false),
     ]);
     expect(progress).toEqual({
@@ -71,6 +72,7 @@ describe('recordingProgress', () => {
       participants: 1,
       bytes: 30,
       backlogBytes: 10,
+      waitingBytes: 2,
     });
   });
 });
