@@ -21,6 +21,12 @@ export interface RecoverOptions {
   journal?: ChunkJournal | Promise<ChunkJournal>;
   /** Only these recordings; by default every unfinished recording of `serverUrl`. */
   recordingIds?: readonly string[];
+  /**
+   * False: finish the tracks this browser left, but never stop the recording, for an app whose
+   * other browsers may still record into it (they, or the app's backend, stop it). By default a
+   * recording is stopped unless the page had left it (`stop({ endRecording: false })`).
+   */
+  endRecording?: boolean;
   partsInFlight?: number;
   retry?: Partial<RetryPolicy>;
   online?: OnlineSignal;
@@ -69,7 +75,7 @@ const sameServer = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace
  * live page is recording, uploads every byte storage has not confirmed (parts it confirmed are
  * skipped; the rest are sent again, which is safe because part uploads are idempotent),
  * completes the tracks with their original start and end times, stops the recording so
- * processing starts, and clears the journal. Call it once the page has loaded.
+ * processing starts (unless `endRecording: false`), and clears the journal. Call it once the page has loaded.
  */
 export async function recoverRecordings(options: RecoverOptions): Promise<RecoveredRecording[]> {
   const journal = await (options.journal ?? openChunkJournal());
@@ -138,7 +144,7 @@ async function recoverRecording(
   );
   if (tracks.some((track) => track.status === 'interrupted'))
     return { ...base, status: 'interrupted', tracks };
-  const endRecording = recording.endRecording !== false;
+  const endRecording = options.endRecording !== false && recording.endRecording !== false;
   if (info.status === 'recording') {
     const stoppedAt = recording.stoppedAt ?? Math.max(info.createdAt, ...tracks.map((t) => t.endedAt ?? 0));
     try {

@@ -234,6 +234,25 @@ describe('recoverRecordings', () => {
 });
 
 describe('CallRecorder.start() after a reload into the same recording', () => {
+  it('with endRecording: false finishes the tracks but leaves the recording to the other browsers', async () => {
+    const server = new FakeServer();
+    const journal = await journalWithRecording();
+    const page = deadPage(server, journal);
+    page.upload.begin(1500);
+    page.record(15);
+    await ticks();
+    page.die();
+
+    const [result] = await recover(journal, server.fetch, { endRecording: false });
+    expect(result).toMatchObject({ recordingId: 'rec1', status: 'left' });
+    expect(result?.tracks.map((t) => t.status)).toEqual(['complete']);
+    expect(server.assembled()).toEqual(page.sent);
+    expect(server.completeBodies).toHaveLength(1);
+    expect(server.stopBodies).toEqual([]);
+    expect(await journal.listRecordings()).toEqual([]);
+    expect(journal.storedBytes).toBe(0);
+  });
+
   it('finishes the tracks the earlier page left before stopping', async () => {
     const server = new FakeServer();
     const journal = await journalWithRecording();
