@@ -164,11 +164,17 @@ export class RecordingClient {
    * because a refused URL must be signed again, which only it can do. Resolves with the ETag.
    */
   async putPart(part: SignedPart, body: ArrayBuffer): Promise<string> {
-    const response = await this.#send(
-      part.url,
-      { method: 'PUT', headers: part.headers ?? {}, body },
-      this.#uploadTimeoutMs,
-    );
+    const timeout = uploadTimeout(this.#uploadTimeoutMs);
+    let response: Response;
+    try {
+      response = await this.#send(
+        part.url,
+        { method: 'PUT', headers: part.headers ?? {}, body, signal: timeout.signal },
+        this.#uploadTimeoutMs,
+      );
+    } finally {
+      timeout.clear();
+    }
     if (!response.ok) throw await errorFromResponse(response);
     const etag = response.headers.get('ETag');
     if (!etag) {
@@ -188,10 +194,24 @@ export class RecordingClient {
    * expected, `Range` says how much is held) and 200/201 (finalized); throws otherwise.
    */
   async putChunk(url: string, body: ArrayBuffer | undefined, contentRange: string): Promise<ChunkResponse> {
+    const timeout = uploadTimeout(this.#uploadTimeoutMs);
+    try {
+      return await this.#putChunk(url, body, contentRange, timeout.signal);
+    } finally {
+      timeout.clear();
+    }
+  }
+
+  async #putChunk(
+    url: string,
+    body: ArrayBuffer | undefined,
+    contentRange: string,
+    signal: AbortSignal,
+  ): Promise<ChunkResponse> {
     // A 308 without `Location` is handed back by fetch as is, not followed.
     const response = await this.#send(
       url,
-      { method: 'PUT', headers: { 'Content-Range': contentRange }, body: body ?? null },
+      { method: 'PUT', headers: { 'Content-Range': contentRange }, body: body ?? null, signal },
       this.#uploadTimeoutMs,
     );
     if (response.status !== 308 && response.status !== 200 && response.status !== 201) {
@@ -234,7 +254,7 @@ export class RecordingClient {
 
   async #send(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
     try {
-      return await this.#fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      return await this.#fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       const timedOut = error instanceof Error && error.name === 'TimeoutError';
       throw new RecordingApiError(
@@ -245,6 +265,20 @@ export class RecordingClient {
       );
     }
   }
+}
+
+/**
+ * A timeout cleared as soon as the upload is over. `AbortSignal.timeout` stays alive until it
+ * fires, and the fetch it guards, with its request body, may stay reachable from it: minutes of
+ * uploaded parts (8 MiB each, now sent as ArrayBuffers) held in the page.
+ */
+function uploadTimeout(ms: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`no response within ${ms} ms`, 'TimeoutError')),
+    ms,
+  );
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
 function enc(segment: string): string {

@@ -80,6 +80,26 @@ describe('RecordingClient', () => {
     });
   });
 
+  it('times an upload out, and lets go of its timer (and body) once the PUT answered', async () => {
+    const signals: AbortSignal[] = [];
+    let hang = true;
+    const fetch: FetchLike = (_url, init) => {
+      const signal = init.signal as AbortSignal;
+      signals.push(signal);
+      if (!hang) return Promise.resolve(new Response(null, { status: 200, headers: { ETag: '"e"' } }));
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    };
+    const client = new RecordingClient({ serverUrl: 'http://h', token: 't', fetch, uploadTimeoutMs: 20 });
+    const part = { partNumber: 1, url: 'http://bucket/key' };
+    const body = new TextEncoder().encode('x').buffer;
+    await expect(client.putPart(part, body)).rejects.toMatchObject({ status: 0, code: 'timeout' });
+    hang = false;
+    expect(await client.putPart(part, body)).toBe('"e"');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    // The answered PUT's signal never fired: its timer was cleared.
+    expect(signals.map((s) => s.aborted)).toEqual([true, false]);
+  });
+
   it('maps a failed fetch to status 0 without leaking the signed query', async () => {
     const fetch: FetchLike = async () => {
       throw new TypeError('Failed to fetch');
