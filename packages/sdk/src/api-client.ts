@@ -268,9 +268,9 @@ export class RecordingClient {
 }
 
 /**
- * A timeout cleared as soon as the upload is over. `AbortSignal.timeout` stays alive until it
- * fires, and the fetch it guards, with its request body, may stay reachable from it: minutes of
- * uploaded parts (8 MiB each, now sent as ArrayBuffers) held in the page.
+ * A timeout cleared as soon as the upload is over: `AbortSignal.timeout` stays alive until it
+ * fires, and the fetch it guards, with its request body, may stay reachable from it. (The
+ * tab-memory bench did not show a difference in renderer RSS; see BENCHMARKS.md.)
  */
 function uploadTimeout(ms: number): { signal: AbortSignal; clear: () => void } {
   const controller = new AbortController();
