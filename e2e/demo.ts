@@ -120,13 +120,14 @@ export async function expectTracksStored(
   for (const track of tracks) {
     expect(track.crc32, `${track.trackId} CRC-32 per the SDK`).toMatch(/^[0-9a-f]{8}$/);
     expect(track.recordedBytes, `${track.trackId} bytes per the SDK`).toBeGreaterThan(0);
+    // First, so a track that never completed shows the server's view of it (status, error).
+    const serverTrack = info.tracks.find((t) => t.id === track.trackId);
+    expect(serverTrack, `${track.trackId} on the server`).toMatchObject({ status: 'complete' });
     const stored = await read(`${info.id}/tracks/${track.trackId}.webm`);
     expect(
       { bytes: stored.length, crc32: crc32(stored).toString(16).padStart(8, '0') },
       `${track.trackId} stored`,
     ).toEqual({ bytes: track.recordedBytes, crc32: track.crc32 });
-    const serverTrack = info.tracks.find((t) => t.id === track.trackId);
-    expect(serverTrack?.status).toBe('complete');
     expect(serverTrack?.bytes).toBe(track.recordedBytes);
   }
   expect(info.status, 'processing').toBe('completed');
