@@ -73,7 +73,7 @@ describe('participantArgs', () => {
         '[vbase][pv0]overlay=x=(main_w-overlay_w)/2:y=(main_h-overlay_h)/2:eval=frame:eof_action=pass[pvo0]',
         '[pvo0]format=yuv420p[vout]',
         '[1:a]aresample=48000:async=1,' +
-          'aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=mono,adelay=delays=2000:all=1[pa0]',
+          'aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=mono,adelay=delays=96312S:all=1[pa0]',
         '[pa0]apad=whole_dur=6.000[aout]',
       ].join(';'),
     );
@@ -107,7 +107,7 @@ describe('participantArgs', () => {
     // One stereo track makes the file stereo; the mono one is spread to both sides.
     expect(graph).toContain('[2:a]aresample=48000:async=1,pan=stereo|c0=c0|c1=c0,');
     expect(graph).toContain('[3:a]aresample=48000:async=1,aformat=');
-    expect(graph).toContain('adelay=delays=3000:all=1[pa1]');
+    expect(graph).toContain('adelay=delays=144312S:all=1[pa1]');
     expect(graph).toContain(
       '[pa0][pa1]amix=inputs=2:duration=longest:dropout_transition=0:normalize=0,apad=whole_dur=6.000[aout]',
     );

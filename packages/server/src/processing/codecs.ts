@@ -108,6 +108,23 @@ export function audioEncoderArgs(codec: AudioCodec): string[] {
     : ['-c:a', 'aac', '-b:a', AUDIO_BITRATE];
 }
 
+/**
+ * Samples of priming the audio encoder puts before the first real one, at 48 kHz. libopus
+ * stamps its first packet −312 samples (6.5 ms); the WebM muxer then shifts every stream so
+ * nothing is negative, and a player drops the priming again (Opus's CodecDelay), so the picture
+ * ends up 6.5 ms later than the sound. Delaying the audio by as much puts both back together.
+ * AAC in MP4 carries its priming in an edit list, which players honour.
+ */
+export function audioEncoderDelaySamples(codec: AudioCodec): number {
+  return codec === 'opus' ? 312 : 0;
+}
+
+/** `adelay` to `offsetSeconds` on the timeline, for audio the job's encoder will encode. */
+export function audioDelayFilter(offsetSeconds: number, codec: AudioCodec): string {
+  const samples = Math.round(offsetSeconds * 48_000) + audioEncoderDelaySamples(codec);
+  return `adelay=delays=${samples}S:all=1`;
+}
+
 /** Muxer arguments; mp4 gets its index moved to the front so playback starts before the download ends. */
 export function muxerArgs(format: OutputFormat): string[] {
   return format === 'mp4' ? ['-movflags', '+faststart', '-f', 'mp4'] : ['-f', 'webm'];

@@ -1,5 +1,5 @@
 import type { AudioCodec, OutputFormat, VideoCodec } from '@callrec/sdk/protocol';
-import { audioEncoderArgs, muxerArgs, videoEncoderArgs } from '../codecs.js';
+import { audioDelayFilter, audioEncoderArgs, muxerArgs, videoEncoderArgs } from '../codecs.js';
 import type { Cell } from '../layout.js';
 import type { Span } from '../presence.js';
 import type { Placement } from '../scenes.js';
@@ -179,7 +179,7 @@ export function compositeFilterGraph(input: CompositeArgsInput): string {
     const upmix = audio.channels === 1 ? 'pan=stereo|c0=c0|c1=c0,' : '';
     parts.push(
       `[${first + i}:a]aresample=48000:async=1,${upmix}${AUDIO_FORMAT},` +
-        `adelay=delays=${Math.round(audio.offset * 1000)}:all=1[a${i}]`,
+        `${audioDelayFilter(audio.offset, input.audioCodec)}[a${i}]`,
     );
   });
   if (input.audios.length === 0) {

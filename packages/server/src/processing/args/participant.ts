@@ -1,5 +1,12 @@
 import type { AudioCodec, OutputFormat, VideoCodec } from '@callrec/sdk/protocol';
-import { audioEncoderArgs, canCopy, muxerArgs, type VideoEncodeTarget, videoEncoderArgs } from '../codecs.js';
+import {
+  audioDelayFilter,
+  audioEncoderArgs,
+  canCopy,
+  muxerArgs,
+  type VideoEncodeTarget,
+  videoEncoderArgs,
+} from '../codecs.js';
 import type { EncoderArgs } from '../hwaccel.js';
 import { GLOBAL_ARGS, seconds } from './common.js';
 
@@ -99,7 +106,7 @@ function audioGraph(input: ParticipantArgsInput, firstInput: number): string {
     return (
       `[${firstInput + i}:a]aresample=${AUDIO_RATE}:async=1,${upmix}` +
       `aformat=sample_fmts=fltp:sample_rates=${AUDIO_RATE}:channel_layouts=${layout},` +
-      `adelay=delays=${Math.round(audio.offset * 1000)}:all=1[pa${i}]`
+      `${audioDelayFilter(audio.offset, input.audioCodec)}[pa${i}]`
     );
   });
   const labels = input.audios.map((_, i) => `[pa${i}]`).join('');
