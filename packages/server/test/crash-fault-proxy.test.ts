@@ -70,7 +70,7 @@ async function uploadThrough(id: string, options: Omit<FaultProxyOptions, 'targe
     const listed = await (await server.request('GET', `${track}/parts`, { token })).json();
     const done = await server.request('POST', `${track}/complete`, {
       token,
-      json: { parts, bytes: bytes.length, endedAt: 1 },
+      json: { parts, bytes: bytes.length, endedAt: Date.now() },
     });
     expect(done.status).toBe(200);
     const stored = await readFile(join(server.dir, id, 'tracks', 't1.webm'));

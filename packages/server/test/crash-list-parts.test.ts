@@ -68,7 +68,7 @@ it('lists the stored parts in order with the ETags the PUTs returned; a re-sent 
   );
   const done = await server.request('POST', `${TRACK}/complete`, {
     token,
-    json: { parts, bytes: 1724, endedAt: 1 },
+    json: { parts, bytes: 1724, endedAt: Date.now() },
   });
   expect(done.status).toBe(200);
   const after = await server.request('GET', `${TRACK}/parts`, { token });

@@ -185,6 +185,32 @@ describe.each(Object.entries(endpoints))('%s', (_name, endpoint) => {
 });
 
 describe('track-level and admin routes', () => {
+  it('answers 400 time_out_of_range for a track start or end hours away from the recording', async () => {
+    const hours = (n: number) => n * 3_600_000;
+    for (const startedAt of [Date.now() - hours(7), Date.now() + hours(24)]) {
+      const res = await call('PUT', `/v1/recordings/${A}/tracks/far`, tokenFor(A), {
+        ...registerBody(),
+        startedAt,
+      });
+      await expectError(res, 400, 'time_out_of_range');
+    }
+    await expectError(
+      await call('POST', `/v1/recordings/${A}/tracks/t1/complete`, tokenFor(A), {
+        parts: [{ partNumber: 1, etag: 'x' }],
+        bytes: 1,
+        endedAt: 1,
+      }),
+      400,
+      'time_out_of_range',
+    );
+    // Nothing was registered for the refused starts.
+    await expectError(
+      await call('GET', `/v1/recordings/${A}/tracks/far/parts`, tokenFor(A)),
+      404,
+      'track_not_found',
+    );
+  });
+
   it('answers 404 track_not_found for an unknown track', async () => {
     for (const [suffix, body] of [
       ['parts', { partNumbers: [1] }],

@@ -37,15 +37,23 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) await removeDir(dir);
 });
 
-/** Creates a recording with one track per entry; tracks marked true are uploaded and completed. */
-async function record(server: TestServer, id: string, complete: boolean[] = [true]) {
+/**
+ * Creates a recording with one track per entry; tracks marked true are uploaded and completed.
+ * Track times are `now()`, the server's clock (a test may run it ahead of the real one).
+ */
+async function record(
+  server: TestServer,
+  id: string,
+  complete: boolean[] = [true],
+  now: () => number = Date.now,
+) {
   const token = tokenFor(id);
   expect(
     (await server.request('POST', '/v1/recordings', { token, json: { roomId: `room-${id}` } })).status,
   ).toBe(201);
   for (const [i, done] of complete.entries()) {
     const track = `/v1/recordings/${id}/tracks/t${i}`;
-    await server.request('PUT', track, { token, json: registerBody(`p${i}`) });
+    await server.request('PUT', track, { token, json: { ...registerBody(`p${i}`), startedAt: now() } });
     const signed = await (
       await server.request('POST', `${track}/parts`, { token, json: { partNumbers: [1] } })
     ).json();
@@ -54,7 +62,7 @@ async function record(server: TestServer, id: string, complete: boolean[] = [tru
       const parts = [{ partNumber: 1, etag: put.headers.get('etag') }];
       const res = await server.request('POST', `${track}/complete`, {
         token,
-        json: { parts, bytes: 1500, endedAt: 1 },
+        json: { parts, bytes: 1500, endedAt: now() },
       });
       expect(res.status).toBe(200);
     }
@@ -83,7 +91,11 @@ describe('recording lifecycle', () => {
     );
     const res = await second.request('POST', '/v1/recordings/rec-1/tracks/t1/complete', {
       token: tokenFor('rec-1'),
-      json: { parts: parts.map(({ partNumber, etag }) => ({ partNumber, etag })), bytes: 1500, endedAt: 2 },
+      json: {
+        parts: parts.map(({ partNumber, etag }) => ({ partNumber, etag })),
+        bytes: 1500,
+        endedAt: Date.now(),
+      },
     });
     expect(res.status).toBe(200);
   });
@@ -157,7 +169,7 @@ describe('recording lifecycle', () => {
     await server.request('POST', '/v1/recordings/old-done/stop', { token: tokenFor('old-done') });
     await record(server, 'old-live', [false]);
     clock += 2 * 3600_000;
-    await record(server, 'new-done', [false]);
+    await record(server, 'new-done', [false], () => clock);
     await server.request('POST', '/v1/recordings/new-done/stop', { token: tokenFor('new-done') });
     const kept = await snapshot(server.dir, 'new-done');
 

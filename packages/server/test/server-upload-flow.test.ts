@@ -193,7 +193,7 @@ describe('local multipart upload over HTTP', () => {
       expect(
         (
           await call('POST', '/v1/recordings/rec-m/tracks/t1/complete', {
-            json: { parts, bytes: 100, endedAt: 1 },
+            json: { parts, bytes: 100, endedAt: Date.now() },
           })
         ).status,
       ).toBe(200);

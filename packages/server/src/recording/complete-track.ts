@@ -4,7 +4,7 @@ import type { PendingCompletion, TrackState } from '../state/recording-state.js'
 import { checkParts, sameEtag } from '../storage/parts.js';
 import { change, type RecordingContext } from './context.js';
 import { toTrackInfo } from './info.js';
-import { bytesMismatch, emitProgress, findTrack, trackNotActive } from './tracks.js';
+import { assertWithinRecording, bytesMismatch, emitProgress, findTrack, trackNotActive } from './tracks.js';
 
 /**
  * Assembles a track's parts in storage and records it as complete. The completion is written to
@@ -21,6 +21,7 @@ export function completeTrack(
     const track = findTrack(draft, trackId);
     if (track.status === 'complete') return toTrackInfo(track);
     if (track.status === 'failed') throw trackNotActive(track);
+    assertWithinRecording(draft, ctx.now(), 'endedAt', body.endedAt, track.startedAt);
     const request: PendingCompletion = {
       parts: [...body.parts].sort((a, b) => a.partNumber - b.partNumber),
       bytes: body.bytes,

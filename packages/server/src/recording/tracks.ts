@@ -17,6 +17,33 @@ import { toTrackInfo } from './info.js';
 export const PART_URL_TTL_SECONDS = 900;
 /** Keeps a misbehaving client from growing one recording's state without bound. */
 export const MAX_TRACKS_PER_RECORDING = 100;
+/**
+ * How far a track's start or end may lie outside the recording's life (server clock). The SDK
+ * sends server-clock times, off by its clock estimate at most; a time hours away (a browser clock
+ * that is wrong and never synced, or a bug) would otherwise make processing render hours of black.
+ */
+export const TIMELINE_SLACK_MS = 5 * 60_000;
+
+/** 400 `time_out_of_range` unless `at` lies within the recording's life, give or take the slack. */
+export function assertWithinRecording(
+  draft: RecordingState,
+  now: number,
+  field: string,
+  at: number,
+  notBefore = draft.createdAt,
+): void {
+  const earliest = notBefore - TIMELINE_SLACK_MS;
+  const latest = now + TIMELINE_SLACK_MS;
+  if (at < earliest || at > latest) {
+    throw new ApiError(
+      400,
+      'time_out_of_range',
+      `${field} ${new Date(at).toISOString()} is outside the recording's life (server clock ` +
+        `${new Date(earliest).toISOString()} to ${new Date(latest).toISOString()})`,
+      { field, at, earliest, latest },
+    );
+  }
+}
 
 export function registerTrack(
   ctx: RecordingContext,
@@ -38,6 +65,7 @@ export function registerTrack(
       return { response: { track: toTrackInfo(existing), upload: existing.upload }, created: false };
     }
     assertActive(draft);
+    assertWithinRecording(draft, ctx.now(), 'startedAt', body.startedAt);
     if (draft.tracks.length >= MAX_TRACKS_PER_RECORDING) {
       throw new ApiError(
         409,
