@@ -1,4 +1,5 @@
 import { RecorderError } from './errors.js';
+import { FirstCapture } from './first-capture.js';
 import type { MediaKind } from './protocol.js';
 
 /** Chromium stops within ~30 ms; this only guards against a recorder that never answers. */
@@ -32,6 +33,8 @@ export class TrackRecorder {
   /** Remote audio produces no data unless something plays it; muted is enough. */
   #audioElement: HTMLAudioElement | undefined;
   #startCalledAt = 0;
+  /** While it finds when the recorder's first frame or sample was captured. */
+  #firstCapture: FirstCapture | undefined;
   /** When a track that had no media at `start()` (a remote track before its first packet) got some. */
   #mediaArrivedAt: number | undefined;
   #startedAt: number | undefined;
@@ -71,17 +74,22 @@ export class TrackRecorder {
       this.#resolveStopped = resolve;
     });
 
-    // The file's time 0 is the capture time of its first frame. With media flowing that is the
-    // `start()` call (measured: audio +11 ms, video -6 to -45 ms); the `start` event only fires
-    // once the first frame was encoded and muxed, 60-200 ms later and more under load. A muted
-    // track (remote, before its first packet) starts when its media arrives.
+    // The file's time 0 is the capture time of its first frame or sample, which FirstCapture
+    // finds on Chromium's capture clock, the one a recorder lays its file out by; the `start()`
+    // call is up to a frame off, and the `start` event only fires once the first frame was
+    // encoded and muxed, 60-200 ms later and more under load. Without it, a muted track (remote,
+    // before its first packet) starts when its media arrives, any other at the call.
     const waitingForMedia = this.track.muted;
     if (waitingForMedia) {
       this.track.addEventListener('unmute', () => (this.#mediaArrivedAt ??= Date.now()), { once: true });
     }
-    recorder.addEventListener('start', () =>
-      this.#markStarted(waitingForMedia ? (this.#mediaArrivedAt ?? Date.now()) : this.#startCalledAt),
-    );
+    const fallback = () => (waitingForMedia ? (this.#mediaArrivedAt ?? Date.now()) : this.#startCalledAt);
+    recorder.addEventListener('start', () => {
+      const firstCapture = this.#firstCapture;
+      if (!firstCapture) return this.#markStarted(fallback());
+      const fallbackAt = fallback();
+      void firstCapture.result().then((at) => this.#markStarted(at ?? fallbackAt));
+    });
     recorder.addEventListener('dataavailable', (event) => {
       if (event.data.size > 0) this.#options.onChunk(event.data);
     });
@@ -96,6 +104,8 @@ export class TrackRecorder {
     this.track.addEventListener('ended', this.#onTrackEnded);
 
     if (this.kind === 'audio') this.#attachAudio();
+    // A paused start records its first frame at `resume()`, which this does not follow.
+    this.#firstCapture = paused ? undefined : FirstCapture.open(this.track);
     this.#startCalledAt = Date.now();
     try {
       recorder.start(timesliceMs);
@@ -176,6 +186,8 @@ export class TrackRecorder {
 
   #cleanUp(): void {
     this.track.removeEventListener('ended', this.#onTrackEnded);
+    this.#firstCapture?.close();
+    this.#firstCapture = undefined;
     if (this.#audioElement) {
       this.#audioElement.pause();
       this.#audioElement.srcObject = null;
