@@ -25,26 +25,30 @@ import {
  * loopback peer connection, with its own beeps at another pitch, and is recorded as the receiving
  * page gets it. Every output must show each flash where its audio puts it.
  *
- * Issue 5 asks for a frame on average and never more than two frames off. That is not met yet:
- * the SDK places a track at its recorder's `start()` call, but a video file's time 0 is the
- * capture time of the first frame the recorder got, which Chromium does not expose; it lies
- * 0-45 ms before the call (one frame interval plus capture latency). So this test guards what
- * is met, three frames on average and four at worst (stamping at the `start` event gave
- * 137-256 ms), and prints the figures; the 1-frame target stays open in issue 5.
+ * Issue 5 asks for a frame on average and never more than two frames off. The SDK places each
+ * track at the capture time of the first frame or sample its recorder got (FirstCapture, read on
+ * Chromium's capture clock), and the composite's Opus keeps its encoder priming out of the
+ * picture's way (audioEncoderDelaySamples). The local participant's outputs are held to the
+ * target. The remote participant's are held to three frames on average and four at worst: their
+ * error is 1-40 ms on average and up to 86 ms at worst under load, with a drift along the call
+ * that a start time cannot correct, so the target stays open for remote tracks.
  *
  * The reference is not the pattern: Chromium's fake camera and microphone start apart and run on
  * separate clocks, and the camera slips behind whenever the machine is busy (measured: flashes
  * 120 ms after their beeps 1 s in, 400 ms 5 s in, on this 2-core machine). What the browser
  * captured together is what one plain MediaRecorder makes of the same two tracks (Chromium muxes
- * them by capture time), so each participant is also recorded that way in the page, and each
- * output must keep the A/V relation of that reference, flash by flash.
+ * them by capture time; its audio is PCM, see startReference), so each participant is also
+ * recorded that way in the page, and each output must keep the A/V relation of that reference,
+ * flash by flash.
  */
 const SYNC = syncFixturePaths(MEDIA_DIR);
 const RECORD_MS = 15_000;
 const FRAME_MS = 1000 / FPS;
-/** What is met today (see above); issue 5's target is 1 frame mean, 2 frames worst. */
-const MEAN_LIMIT_MS = 3 * FRAME_MS;
-const WORST_LIMIT_MS = 4 * FRAME_MS;
+/** Issue 5's target (1 frame mean, 2 frames worst), met for local tracks; see above for remote ones. */
+const LIMITS_MS = {
+  local: { mean: 1 * FRAME_MS, worst: 2 * FRAME_MS },
+  remote: { mean: 3 * FRAME_MS, worst: 4 * FRAME_MS },
+};
 const REMOTE_BEEP_HZ = 2000;
 /** Events each side must show for the figures to mean anything. */
 const MIN_EVENTS = 6;
@@ -158,7 +162,8 @@ test('every output keeps audio and video in sync, local and remote', async ({ pa
     );
     expect.soft(audio.events.length, `${output.name}: beeps matched`).toBeGreaterThanOrEqual(MIN_EVENTS);
     expect.soft(video.events.length, `${output.name}: flashes matched`).toBeGreaterThanOrEqual(MIN_EVENTS);
-    expect.soft(stats.meanAbs, `${output.name}: mean |video − audio|, ms`).toBeLessThanOrEqual(MEAN_LIMIT_MS);
-    expect.soft(stats.max, `${output.name}: worst flash, ms`).toBeLessThanOrEqual(WORST_LIMIT_MS);
+    const limits = LIMITS_MS[output.who];
+    expect.soft(stats.meanAbs, `${output.name}: mean |video − audio|, ms`).toBeLessThanOrEqual(limits.mean);
+    expect.soft(stats.max, `${output.name}: worst flash, ms`).toBeLessThanOrEqual(limits.worst);
   }
 });

@@ -91,12 +91,15 @@ export interface CameraCall {
 }
 
 /**
- * Records `tracks` into one file, muxed by Chromium with their capture timestamps. Its start is
+ * Records `tracks` into one file, muxed by Chromium with their capture timestamps. Audio is PCM:
+ * Chromium stamps each 60 ms Opus packet with the capture time of its last 10 ms buffer, not its
+ * first, so an Opus reference puts audio 39-41 ms late against its own video (measured on 8
+ * recordings; about 0 with PCM). Its start is
  * taken at `start()`: the file's time 0 is then (measured within ~10 ms), while the `start` event
  * comes 60–400 ms later, and for a remote video track sometimes not until much later.
  */
 function startReference(tracks: MediaStreamTrack[]): () => Promise<Reference> {
-  const recorder = new MediaRecorder(new MediaStream(tracks), { mimeType: 'video/webm;codecs=vp8,opus' });
+  const recorder = new MediaRecorder(new MediaStream(tracks), { mimeType: 'video/webm;codecs=vp8,pcm' });
   const chunks: Blob[] = [];
   recorder.ondataavailable = (event) => chunks.push(event.data);
   const startedAt = Date.now();
