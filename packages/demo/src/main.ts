@@ -10,7 +10,9 @@ import { hideResult, showResult } from './result.js';
 
 // `?server=<url>` points the page at another backend (the e2e runs one per storage provider);
 // `?videoBitsPerSecond=<n>` overrides the SDK's default video bitrate; `?layout=grid|speaker` and
-// `?labels=0|1` preset the composite controls.
+// `?labels=0|1` preset the composite controls. `?autostart=<s>` clicks Record that many seconds
+// after the call is up and `?stopAfter=<min>` clicks Stop that long into the recording: a long
+// recording with no driver attached (bench/tab-memory.ts: Playwright distorted the tab's memory).
 const params = new URLSearchParams(location.search);
 const serverUrl: string =
   params.get('server') ?? import.meta.env.VITE_CALLREC_SERVER ?? 'http://127.0.0.1:8787';
@@ -32,6 +34,7 @@ const history = new History(serverUrl, showResult, (id) => {
 let call: SimulatedCall | undefined;
 let recorder: CallRecorder | undefined;
 let ticker: ReturnType<typeof setInterval> | undefined;
+let autoStop: ReturnType<typeof setTimeout> | undefined;
 
 function setStatus(state: string, text: string): void {
   const status = $('status');
@@ -107,6 +110,8 @@ async function record(active: SimulatedCall): Promise<void> {
     $('elapsed').textContent = `${Math.floor((Date.now() - started) / 1000)} s`;
   }, 250);
   setStatus('recording', 'Recording');
+  const stopAfter = Number(params.get('stopAfter'));
+  if (stopAfter > 0) autoStop = setTimeout(() => stopButton.click(), stopAfter * 60_000);
   stopButton.disabled = false;
   pauseButton.textContent = 'Pause';
   pauseButton.disabled = false;
@@ -132,6 +137,7 @@ async function stop(rec: CallRecorder): Promise<void> {
   stopButton.disabled = true;
   pauseButton.disabled = true;
   clearInterval(ticker);
+  clearTimeout(autoStop);
   setStatus('stopping', 'Finishing uploads…');
   await rec.stop();
   // The SDK's final count and CRC-32 of each track: what storage must hold.
@@ -166,6 +172,7 @@ async function init(): Promise<void> {
   document.body.append(sink);
   recordButton.disabled = false;
   setStatus('idle', 'Ready');
+  if (params.has('autostart')) setTimeout(() => recordButton.click(), Number(params.get('autostart')) * 1000);
 }
 
 init().catch((error) => fail('Camera and microphone', error));
