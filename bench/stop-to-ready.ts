@@ -14,7 +14,7 @@
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fakeMediaChromium } from '../e2e/chromium.js';
 import { CONFIG_DEFAULTS } from '../packages/server/src/config.js';
@@ -22,9 +22,10 @@ import type { RecordingState } from '../packages/server/src/state/recording-stat
 import { setupBucket } from '../packages/server/src/storage/s3-bucket-setup.js';
 import { createS3Client } from '../packages/server/src/storage/s3-client.js';
 import { clickStop, instrument, type PageLog, readLog, type TrackCounters } from './support/demo-page.js';
+import { startDemoBackend, startDemoVite } from './support/demo-stack.js';
 import { FAKE_AUDIO, FAKE_VIDEO, makeFakeMedia } from './support/fake-media.js';
 import { CHROMIUM_PATH, chromium } from './support/playwright.js';
-import { freePort, type Service, startService } from './support/processes.js';
+import { freePort, type Service } from './support/processes.js';
 import {
   busyPercent,
   cpuTicks,
@@ -37,7 +38,6 @@ import {
   writeResult,
 } from './support/report.js';
 
-const REPO_ROOT = resolve(import.meta.dirname, '..');
 const S3_BUCKET = 'callrec-bench';
 const COMPLETION_TIMEOUT_MS = 20 * 60_000;
 
@@ -261,29 +261,8 @@ try {
   const serverUrl = `http://127.0.0.1:${serverPort}`;
   const pageUrl = `http://127.0.0.1:${pagePort}`;
   const env = await storageEnv(pageUrl);
-  server = await startService({
-    name: 'demo backend',
-    command: join(REPO_ROOT, 'node_modules/.bin/tsx'),
-    args: ['packages/demo/server/main.ts'],
-    cwd: REPO_ROOT,
-    env: {
-      PORT: String(serverPort),
-      HOST: '127.0.0.1',
-      RECORDING_OUTPUT_DIR: outputDir,
-      RECORDING_PART_SIZE: String(partSize),
-      RECORDING_MIN_PART_SIZE: String(Math.min(partSize, CONFIG_DEFAULTS.minPartSize)),
-      ...env,
-    },
-    readyUrl: `${serverUrl}/healthz`,
-  });
-  vite = await startService({
-    name: 'vite',
-    command: join(REPO_ROOT, 'packages/demo/node_modules/.bin/vite'),
-    args: ['--port', String(pagePort), '--strictPort'],
-    cwd: join(REPO_ROOT, 'packages/demo'),
-    env: { VITE_CALLREC_SERVER: serverUrl, DEMO_HMR: '0' },
-    readyUrl: pageUrl,
-  });
+  server = await startDemoBackend({ port: serverPort, outputDir, partSize, env });
+  vite = await startDemoVite(pagePort, serverUrl);
   progress(`demo backend ${serverUrl} (${storage}, ${partSize} B parts), page ${pageUrl}`);
 
   const run = await recordCall(pageUrl, outputDir);

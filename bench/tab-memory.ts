@@ -2,36 +2,42 @@
  * Tab memory over a long recording (issue 4: "a 30-minute recording holds no more in memory than
  * a 1-minute one"). Records the demo's two-party call (4 tracks, fake camera and microphone at
  * 640x360, video at 2 Mbit/s) in Debian's Chromium for `--minutes`, and every `--interval`
- * seconds, after a forced GC (CDP HeapProfiler.collectGarbage), samples:
- * - the page's JS heap (Performance.getMetrics JSHeapUsedSize / JSHeapTotalSize),
+ * seconds, after a forced GC, samples:
+ * - the page's JS heap (performance.memory, precise),
  * - the renderer's RSS and every Chromium process's RSS/PSS (from /proc, only the processes this
  *   bench started),
  * - the SDK's backlog (recorded − uploaded, summed over the page's trackProgress rows) and the
  *   origin's storage use (navigator.storage.estimate(): the IndexedDB journal),
- * - the bytes waiting in memory for the journal: what the page's MediaRecorders produced
- *   (counted by an init script) minus what the SDK journaled. The SDK's `journalBehind`
- *   warnings (its console warning) are logged and counted.
+ * - the bytes waiting in memory for the journal: what the page's MediaRecorders produced minus
+ *   what the SDK journaled, and the profile's IndexedDB directory on disk. The SDK's
+ *   `journalBehind` warnings are logged and counted.
  *
  *   node_modules/.bin/tsx bench/tab-memory.ts [--minutes 30] [--interval 30]
  *     [--part-size BYTES] [--video-bitrate 2000000]
  *
- * The browser runs with a persistent profile in a temporary directory, as a user's browser does:
- * Playwright's default contexts are off the record, and there Chromium keeps IndexedDB in memory.
- * Local disk storage, the server's default 8 MiB parts. After the last sample it clicks Stop,
- * waits until every byte is in storage, samples once more and shuts the server down without
- * waiting for processing. Prints a Markdown table and writes bench/results/tab-memory-<minutes>min.json.
+ * Nothing drives the browser while it records: under Playwright the renderer's RSS grew with every
+ * byte uploaded and kept it after GC, while the same page in a plain Chromium did not
+ * (BENCHMARKS.md). So Chromium runs as a plain child process (headless, a persistent profile in a
+ * temporary directory, so IndexedDB is on disk as in a user's browser), the demo starts and stops
+ * the recording itself (`?autostart`, `?stopAfter`), and bench/support/tab-memory-probe.ts, added
+ * to the page by this bench's own Vite server, measures the page and POSTs each sample here, where
+ * /proc and the profile are read. Local disk storage, the server's default 8 MiB parts. The page
+ * stops a few seconds after the last sample; once every byte is in storage it samples once more,
+ * and the bench shuts the server down without waiting for processing. Prints a Markdown table
+ * and writes bench/results/tab-memory-<minutes>min.json.
  */
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fakeMediaChromium } from '../e2e/chromium.js';
-import type { CDPSession, Page } from '../packages/server/node_modules/playwright-core/index.js';
 import { CONFIG_DEFAULTS } from '../packages/server/src/config.js';
-import { FAKE_AUDIO, FAKE_VIDEO, makeFakeMedia } from './support/fake-media.js';
-import { CHROMIUM_PATH, chromium } from './support/playwright.js';
+import { CHROMIUM_EXECUTABLE, launchChromium } from './support/chromium-process.js';
+import { startDemoBackend } from './support/demo-stack.js';
+import { startDemoPageWith } from './support/demo-vite.js';
+import { makeFakeMedia } from './support/fake-media.js';
+import { startProbeReceiver } from './support/probe-receiver.js';
 import { chromiumTree } from './support/process-memory.js';
-import { freePort, type Service, startService } from './support/processes.js';
+import { freePort, type Service } from './support/processes.js';
 import {
   busyPercent,
   cpuTicks,
@@ -43,8 +49,16 @@ import {
   versionOf,
   writeResult,
 } from './support/report.js';
+import { type PageLogLine, type PageSample, PROBE_ROUTES } from './support/tab-memory-sample.js';
 
-const REPO_ROOT = resolve(import.meta.dirname, '..');
+const PROBE = resolve(import.meta.dirname, 'support/tab-memory-probe.ts');
+/** The call settles (WebRTC ramp-up) for BASELINE_S before the first sample, recording starts at AUTOSTART_S. */
+const BASELINE_S = 5;
+const AUTOSTART_S = 10;
+/** The page stops this long after the last sample's slot, so that sample still sees a recording. */
+const STOP_SLACK_S = 5;
+/** For the drain after Stop and for slow starts, beyond the recording itself. */
+const EXTRA_TIMEOUT_MS = 15 * 60_000;
 
 const { values: args } = parseArgs({
   options: {
@@ -66,12 +80,12 @@ const progress = (message: string) =>
   console.error(`[bench] ${new Date().toISOString().slice(11, 19)} ${message}`);
 
 interface Sample {
-  /** Seconds since Record was clicked; negative for the call before recording. */
+  /** Seconds since the page turned `recording`; 0 before recording. */
   t: number;
-  phase: 'before recording' | 'recording' | 'after stop';
+  phase: PageSample['phase'];
   jsHeapUsed: number;
   jsHeapTotal: number;
-  domNodes: number;
+  domElements: number;
   /** The page's renderer (the largest of this browser's renderers). */
   rendererRss: number;
   rendererPss: number;
@@ -86,78 +100,12 @@ interface Sample {
   producedBytes: number;
   /** Produced but not yet journaled: Blobs waiting in memory for their IndexedDB write. */
   waitingBytes: number;
-  /** navigator.storage.estimate().usage: the IndexedDB journal (and anything else the origin stores). */
   storageUsage: number;
   indexedDbUsage: number | null;
-  /** Chunks in the SDK's journal, and their bytes. */
   journalChunks: number;
   journalBytes: number;
   /** The profile's IndexedDB directory on disk (LevelDB plus blob files). */
   indexedDbOnDisk: number;
-}
-
-interface PageCounters {
-  produced: number;
-  recorded: number;
-  uploaded: number;
-  usage: number;
-  indexedDB: number | null;
-  journalChunks: number;
-  journalBytes: number;
-}
-
-/** What the page knows: the track table's counters and the origin's storage estimate. */
-async function pageCounters(page: Page): Promise<PageCounters> {
-  return page.evaluate(async () => {
-    let recorded = 0;
-    let uploaded = 0;
-    for (const row of document.querySelectorAll<HTMLElement>('[data-testid="progress"] tr[data-track-id]')) {
-      const value = (field: string) =>
-        Number(row.querySelector<HTMLElement>(`[data-field="${field}"]`)?.dataset.value ?? 0) || 0;
-      recorded += value('recorded');
-      uploaded += value('uploaded');
-    }
-    const estimate = (await navigator.storage.estimate()) as StorageEstimate & {
-      usageDetails?: { indexedDB?: number };
-    };
-    // The SDK's journal itself: chunks still held. Opened only once it exists, since opening a
-    // missing database would create it without the SDK's schema.
-    let journalChunks = 0;
-    let journalBytes = 0;
-    if ((await indexedDB.databases()).some((d) => d.name === 'callrec-journal')) {
-      const open = indexedDB.open('callrec-journal');
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        open.onsuccess = () => resolve(open.result);
-        open.onerror = () => reject(open.error);
-      });
-      try {
-        if (db.objectStoreNames.contains('chunks')) {
-          const cursor = db.transaction('chunks', 'readonly').objectStore('chunks').openCursor();
-          await new Promise<void>((resolve, reject) => {
-            cursor.onerror = () => reject(cursor.error);
-            cursor.onsuccess = () => {
-              const at = cursor.result;
-              if (!at) return resolve();
-              journalChunks += 1;
-              journalBytes += (at.value as { blob: Blob }).blob.size;
-              at.continue();
-            };
-          });
-        }
-      } finally {
-        db.close();
-      }
-    }
-    return {
-      produced: (globalThis as { producedBytes?: number }).producedBytes ?? 0,
-      recorded,
-      uploaded,
-      usage: estimate.usage ?? 0,
-      indexedDB: estimate.usageDetails?.indexedDB ?? null,
-      journalChunks,
-      journalBytes,
-    };
-  });
 }
 
 /** Bytes of every file under `dir` (0 while it does not exist). */
@@ -178,42 +126,31 @@ async function directoryBytes(dir: string): Promise<number> {
   return total;
 }
 
-async function sample(
-  page: Page,
-  cdp: CDPSession,
-  profile: string,
-  t: number,
-  phase: Sample['phase'],
-): Promise<Sample> {
-  // Twice: the first pass runs finalizers that free more on the second.
-  await cdp.send('HeapProfiler.collectGarbage');
-  await cdp.send('HeapProfiler.collectGarbage');
-  const { metrics } = await cdp.send('Performance.getMetrics');
-  const metric = (name: string) => metrics.find((m) => m.name === name)?.value ?? Number.NaN;
-  const counters = await pageCounters(page);
+/** What the page measured, completed with what only the machine knows: /proc and the profile on disk. */
+async function complete(page: PageSample, profile: string): Promise<Sample> {
   const tree = chromiumTree();
   const renderers = tree.filter((p) => p.type === 'renderer').sort((a, b) => b.rss - a.rss);
   const browser = tree.filter((p) => p.type === 'browser').sort((a, b) => b.rss - a.rss)[0];
   return {
-    t: round(t, 1),
-    phase,
-    jsHeapUsed: metric('JSHeapUsedSize'),
-    jsHeapTotal: metric('JSHeapTotalSize'),
-    domNodes: metric('Nodes'),
+    t: page.t,
+    phase: page.phase,
+    jsHeapUsed: page.jsHeapUsed,
+    jsHeapTotal: page.jsHeapTotal,
+    domElements: page.domElements,
     rendererRss: renderers[0]?.rss ?? Number.NaN,
     rendererPss: renderers[0]?.pss ?? Number.NaN,
     browserRss: browser?.rss ?? Number.NaN,
     chromiumPss: tree.reduce((sum, p) => sum + p.pss, 0),
     processes: tree.length,
-    recordedBytes: counters.recorded,
-    uploadedBytes: counters.uploaded,
-    backlogBytes: counters.recorded - counters.uploaded,
-    producedBytes: counters.produced,
-    waitingBytes: counters.produced - counters.recorded,
-    storageUsage: counters.usage,
-    indexedDbUsage: counters.indexedDB,
-    journalChunks: counters.journalChunks,
-    journalBytes: counters.journalBytes,
+    recordedBytes: page.recorded,
+    uploadedBytes: page.uploaded,
+    backlogBytes: page.recorded - page.uploaded,
+    producedBytes: page.produced,
+    waitingBytes: page.produced - page.recorded,
+    storageUsage: page.storageUsage,
+    indexedDbUsage: page.indexedDbUsage,
+    journalChunks: page.journalChunks,
+    journalBytes: page.journalBytes,
     indexedDbOnDisk: await directoryBytes(join(profile, 'Default', 'IndexedDB')),
   };
 }
@@ -232,7 +169,7 @@ function row(s: Sample): string[] {
     mib(s.indexedDbUsage ?? s.storageUsage),
     mib(s.jsHeapUsed),
     mib(s.jsHeapTotal),
-    String(s.domNodes),
+    String(s.domElements),
     mib(s.rendererRss),
     mib(s.browserRss),
     mib(s.chromiumPss),
@@ -249,94 +186,93 @@ const HEADER = [
   'storage estimate MiB',
   'JS heap used MiB',
   'JS heap total MiB',
-  'DOM nodes',
+  'DOM elements',
   'renderer RSS MiB',
   'browser RSS MiB',
   'all Chromium PSS MiB',
 ];
 
-/** The SDK's `journalBehind` warnings seen in the page's console. */
+/** The SDK's `journalBehind` warnings the page reported. */
 let journalWarnings = 0;
 
-async function recordAndSample(pageUrl: string): Promise<{ samples: Sample[]; busyPercent: number }> {
-  const profile = await mkdtemp(join(tmpdir(), 'callrec-bench-profile-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    ...fakeMediaChromium(FAKE_VIDEO, FAKE_AUDIO),
-    viewport: { width: 1200, height: 900 },
-  });
-  try {
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (msg) => msg.type() === 'error' && progress(`page error: ${msg.text()}`));
-    page.on('pageerror', (error) => progress(`page exception: ${error.message}`));
-    // tsx (esbuild keepNames) wraps named inner functions in `__name(...)`, a helper the page lacks.
-    await page.addInitScript('globalThis.__name ??= (fn) => fn');
-    // Counts what the recorders produce, whether or not the SDK journaled it yet.
-    await page.addInitScript(`
-      globalThis.producedBytes = 0;
-      const Real = MediaRecorder;
-      globalThis.MediaRecorder = class extends Real {
-        constructor(...args) {
-          super(...args);
-          this.addEventListener('dataavailable', (e) => { globalThis.producedBytes += e.data.size; });
-        }
-      };
-    `);
-    page.on('console', (msg) => {
-      if (msg.type() !== 'warning' || !msg.text().includes('wait in memory for the journal')) return;
-      journalWarnings++;
-      progress(`page warning: ${msg.text()}`);
-    });
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Performance.enable');
-    const status = (s: string) => `[data-testid="status"][data-state="${s}"]`;
-    await page.goto(`${pageUrl}/?videoBitsPerSecond=${videoBitrate}`);
-    await page.waitForSelector(status('idle'), { state: 'attached', timeout: 60_000 });
-    await page.waitForTimeout(5_000); // let the call settle (WebRTC ramp-up) before the baseline
-    const samples: Sample[] = [await sample(page, cdp, profile, 0, 'before recording')];
+interface Recorded {
+  samples: Sample[];
+  busyPercent: number;
+}
 
-    await page.click('[data-testid="record"]');
-    await page.waitForSelector(status('recording'), { state: 'attached', timeout: 30_000 });
-    const clickedRecord = Date.now();
-    const recordingId = (await page.getAttribute('[data-testid="recording-id"]', 'data-recording-id')) ?? '';
-    progress(`recording ${recordingId} for ${minutes} min, sampling every ${intervalMs / 1000} s`);
-    const ticks = cpuTicks();
-    const log = (s: Sample) =>
-      progress(
-        `  ${row(s)
-          .map((v, i) => `${HEADER[i]} ${v}`)
-          .join(', ')}`,
-      );
-    for (;;) {
-      const elapsed = Date.now() - clickedRecord;
-      // The next slot on the schedule: a sample that overran (a busy machine) skips slots, and
-      // the recording still ends after `--minutes`.
-      const next = (Math.floor(elapsed / intervalMs) + 1) * intervalMs;
-      if (next > minutes * 60_000) break;
-      await page.waitForTimeout(next - elapsed);
-      const s = await sample(page, cdp, profile, (Date.now() - clickedRecord) / 1000, 'recording');
+async function recordAndSample(pageUrl: string, serverUrl: string): Promise<Recorded> {
+  const profile = await mkdtemp(join(tmpdir(), 'callrec-bench-profile-'));
+  const samples: Sample[] = [];
+  let ticksAtStart = cpuTicks();
+  let ticksAtLast = ticksAtStart;
+  let settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  const finished = new Promise<void>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  const log = (s: Sample) =>
+    progress(
+      `  ${row(s)
+        .map((v, i) => `${HEADER[i]} ${v}`)
+        .join(', ')}`,
+    );
+  const receiver = await startProbeReceiver({
+    [PROBE_ROUTES.sample]: async (body) => {
+      const page = body as PageSample;
+      const s = await complete(page, profile);
       samples.push(s);
       log(s);
-    }
-    const busy = busyPercent(ticks, cpuTicks());
-
-    await page.click('[data-testid="stop"]');
-    // `processing` (or later) once every byte is confirmed in storage and the recording is stopped.
-    await page.waitForSelector(`${status('processing')}, ${status('completed')}, ${status('failed')}`, {
-      state: 'attached',
-      timeout: 10 * 60_000,
-    });
-    const after = await sample(page, cdp, profile, (Date.now() - clickedRecord) / 1000, 'after stop');
-    samples.push(after);
-    log(after);
-    return { samples, busyPercent: busy };
+      if (s.phase === 'recording') ticksAtLast = cpuTicks();
+      if (page.state === 'failed') settle?.reject(new Error(`the page failed: ${page.status}`));
+    },
+    [PROBE_ROUTES.recording]: () => {
+      ticksAtStart = cpuTicks();
+      progress(`recording for ${minutes} min, sampling every ${intervalMs / 1000} s`);
+    },
+    [PROBE_ROUTES.log]: (body) => {
+      const line = body as PageLogLine;
+      if (line.level === 'warning') journalWarnings++;
+      progress(`page ${line.level}: ${line.text}`);
+    },
+    [PROBE_ROUTES.done]: (body) => {
+      const result = body as { ok: boolean; error?: string };
+      if (result.ok) settle?.resolve();
+      else settle?.reject(new Error(`the page's probe failed: ${result.error}`));
+    },
+  });
+  const query = new URLSearchParams({
+    server: serverUrl,
+    videoBitsPerSecond: String(videoBitrate),
+    autostart: String(AUTOSTART_S),
+    stopAfter: String((minutes * 60 + STOP_SLACK_S) / 60),
+    benchProbe: receiver.url,
+    benchInterval: String(intervalMs / 1000),
+    benchMinutes: String(minutes),
+    benchBaseline: String(BASELINE_S),
+  });
+  const browser = launchChromium(`${pageUrl}/?${query}`, profile);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      finished,
+      browser.exited.then((how) => {
+        throw new Error(`Chromium exited (${how}):\n${browser.output()}`);
+      }),
+      new Promise((_, reject) => {
+        const ms = minutes * 60_000 + EXTRA_TIMEOUT_MS;
+        timer = setTimeout(() => reject(new Error(`no result from the page after ${ms / 60_000} min`)), ms);
+      }),
+    ]);
+    return { samples, busyPercent: busyPercent(ticksAtStart, ticksAtLast) };
   } finally {
-    await context.close();
+    clearTimeout(timer);
+    await browser.stop();
+    await receiver.close();
     await rm(profile, { recursive: true, force: true });
   }
 }
 
 let server: Service | undefined;
-let vite: Service | undefined;
+let page: { stop(): Promise<void> } | undefined;
 const outputDir = await mkdtemp(join(tmpdir(), 'callrec-bench-recordings-'));
 const loadBefore = loadAverage();
 const startedAt = new Date().toISOString();
@@ -344,32 +280,12 @@ try {
   makeFakeMedia();
   const [serverPort, pagePort] = [await freePort(), await freePort()];
   const serverUrl = `http://127.0.0.1:${serverPort}`;
-  const pageUrl = `http://127.0.0.1:${pagePort}`;
-  server = await startService({
-    name: 'demo backend',
-    command: join(REPO_ROOT, 'node_modules/.bin/tsx'),
-    args: ['packages/demo/server/main.ts'],
-    cwd: REPO_ROOT,
-    env: {
-      PORT: String(serverPort),
-      HOST: '127.0.0.1',
-      RECORDING_OUTPUT_DIR: outputDir,
-      RECORDING_PART_SIZE: String(partSize),
-      RECORDING_MIN_PART_SIZE: String(Math.min(partSize, CONFIG_DEFAULTS.minPartSize)),
-    },
-    readyUrl: `${serverUrl}/healthz`,
-  });
-  vite = await startService({
-    name: 'vite',
-    command: join(REPO_ROOT, 'packages/demo/node_modules/.bin/vite'),
-    args: ['--port', String(pagePort), '--strictPort'],
-    cwd: join(REPO_ROOT, 'packages/demo'),
-    env: { VITE_CALLREC_SERVER: serverUrl, DEMO_HMR: '0' },
-    readyUrl: pageUrl,
-  });
-  progress(`demo backend ${serverUrl} (local disk, ${partSize} B parts), page ${pageUrl}`);
+  server = await startDemoBackend({ port: serverPort, outputDir, partSize });
+  const demo = await startDemoPageWith(pagePort, [PROBE]);
+  page = demo;
+  progress(`demo backend ${serverUrl} (local disk, ${partSize} B parts), page ${demo.url}`);
 
-  const { samples, busyPercent: busy } = await recordAndSample(pageUrl);
+  const { samples, busyPercent: busy } = await recordAndSample(demo.url, serverUrl);
   const loadAfter = loadAverage();
   const recording = samples.filter((s) => s.phase === 'recording');
   const atOneMinute = recording.find((s) => s.t >= 60) ?? recording[0];
@@ -438,7 +354,8 @@ try {
   );
   const file = await writeResult(`tab-memory-${minutes}min`, {
     date: startedAt,
-    machine: machine({ chromium: versionOf(CHROMIUM_PATH) }),
+    machine: machine({ chromium: versionOf(CHROMIUM_EXECUTABLE) }),
+    driver: 'none (plain Chromium child process; the page samples itself)',
     loadAverage: { before: loadBefore, after: loadAfter },
     busyWhileRecordingPercent: busy,
     journalWarnings,
@@ -453,7 +370,7 @@ try {
   if (server) progress(`demo backend's last lines:\n${server.output()}`);
   throw error;
 } finally {
-  await vite?.stop();
+  await page?.stop();
   // Processing a long call would take many minutes of CPU the measurement does not need.
   await server?.stop();
   await rm(outputDir, { recursive: true, force: true });
