@@ -1,5 +1,9 @@
-/** Frames or audio buffers read per track: enough to see one delivered without delay. */
-const CALIBRATION_CHUNKS = 8;
+/**
+ * Chunks read per track, about a second's worth: enough to see one delivered without delay. A
+ * busy page gets its first frames and audio buffers in bursts: with 8 of each, two browsers'
+ * synthetic tracks were placed 19 ms (audio) and up to 35 ms (video) apart.
+ */
+const CALIBRATION_CHUNKS = { video: 30, audio: 100 };
 /** A track that sends no media for this long leaves the start time to the caller's fallback. */
 const GIVE_UP_MS = 5_000;
 
@@ -73,7 +77,7 @@ export class FirstCapture {
   async #read(audio: boolean): Promise<number | undefined> {
     const giveUp = setTimeout(() => this.close(), GIVE_UP_MS);
     try {
-      for (let chunks = 0; chunks < CALIBRATION_CHUNKS; chunks++) {
+      for (let chunks = 0; chunks < CALIBRATION_CHUNKS[audio ? 'audio' : 'video']; chunks++) {
         const { value, done } = await this.#reader.read();
         if (done) break;
         const arrivedAt = performance.now();
