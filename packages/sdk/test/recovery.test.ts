@@ -99,6 +99,18 @@ const recover = (journal: MemoryChunkJournal, fetch: FetchLike, extra = {}) =>
     ...extra,
   });
 
+/** A page that recorded 15 bytes of one track (a part went up) and died before finishing it. */
+async function pageThatDiedMidTrack() {
+  const server = new FakeServer();
+  const journal = await journalWithRecording();
+  const page = deadPage(server, journal);
+  page.upload.begin(1500);
+  page.record(15);
+  await ticks();
+  page.die();
+  return { server, journal, page };
+}
+
 describe('recoverRecordings', () => {
   it.each([
     ['lists what storage holds', true, 1],
@@ -231,17 +243,9 @@ describe('recoverRecordings', () => {
     });
     expect((await journal.listRecordings()).map((r) => r.recordingId)).toEqual(['rec2', 'other']);
   });
-});
 
-describe('CallRecorder.start() after a reload into the same recording', () => {
   it('with endRecording: false finishes the tracks but leaves the recording to the other browsers', async () => {
-    const server = new FakeServer();
-    const journal = await journalWithRecording();
-    const page = deadPage(server, journal);
-    page.upload.begin(1500);
-    page.record(15);
-    await ticks();
-    page.die();
+    const { server, journal, page } = await pageThatDiedMidTrack();
 
     const [result] = await recover(journal, server.fetch, { endRecording: false });
     expect(result).toMatchObject({ recordingId: 'rec1', status: 'left' });
@@ -252,15 +256,11 @@ describe('CallRecorder.start() after a reload into the same recording', () => {
     expect(await journal.listRecordings()).toEqual([]);
     expect(journal.storedBytes).toBe(0);
   });
+});
 
+describe('CallRecorder.start() after a reload into the same recording', () => {
   it('finishes the tracks the earlier page left before stopping', async () => {
-    const server = new FakeServer();
-    const journal = await journalWithRecording();
-    const page = deadPage(server, journal);
-    page.upload.begin(1500);
-    page.record(15);
-    await ticks();
-    page.die();
+    const { server, journal, page } = await pageThatDiedMidTrack();
 
     const recorder = new CallRecorder({
       serverUrl: SERVER,
@@ -279,13 +279,7 @@ describe('CallRecorder.start() after a reload into the same recording', () => {
   });
 
   it('does not stop a recording whose bytes could not all be stored; recover() finishes it later', async () => {
-    const server = new FakeServer();
-    const journal = await journalWithRecording();
-    const page = deadPage(server, journal);
-    page.upload.begin(1500);
-    page.record(15);
-    await ticks();
-    page.die();
+    const { server, journal, page } = await pageThatDiedMidTrack();
     server.putScripts.set(
       2,
       Array.from({ length: 3 }, () => ({ status: 503, code: 'slow_down' })),
