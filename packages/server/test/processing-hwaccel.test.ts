@@ -18,6 +18,7 @@ import { ProcessingError, type ProcessingJob } from '../src/processing/job.js';
 import { processRecording, type StepTiming } from '../src/processing/pipeline.js';
 import { ffprobe, grayFrame, meanLuma, streamsOf } from './fixtures/inspect-media.js';
 import { makeAudioTrack, makeVideoTrack } from './fixtures/make-fixtures.js';
+import { patTracks } from './fixtures/one-participant.js';
 
 const TARGET = { width: 640, height: 360, fps: 30 };
 const ALL_ENCODERS = [
@@ -242,24 +243,7 @@ describe('hardware modes on this machine (real ffmpeg)', () => {
     width: 640,
     height: 360,
     fps: 15,
-    tracks: [
-      {
-        trackId: 'a',
-        participantId: 'pat',
-        displayName: 'Pat',
-        kind: 'audio',
-        path: join(root, 'raw', 'a.webm'),
-        startedAt: T0,
-      },
-      {
-        trackId: 'v',
-        participantId: 'pat',
-        displayName: 'Pat',
-        kind: 'video',
-        path: join(root, 'raw', 'v.webm'),
-        startedAt: T0 + 1000,
-      },
-    ],
+    tracks: patTracks(join(root, 'raw'), T0, T0 + 1000),
     ...overrides,
   });
 

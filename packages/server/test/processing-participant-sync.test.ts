@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessingJob, ProcessingResult } from '../src/processing/job.js';
 import { processRecording } from '../src/processing/pipeline.js';
 import { makeBeepTrack, makeVideoTrack } from './fixtures/make-fixtures.js';
+import { patTracks } from './fixtures/one-participant.js';
 
 const exec = promisify(execFile);
 const T0 = 1_700_000_000_000;
@@ -87,24 +88,7 @@ beforeAll(async () => {
     width: 640,
     height: 360,
     fps: FPS,
-    tracks: [
-      {
-        trackId: 'a',
-        participantId: 'pat',
-        displayName: 'Pat',
-        kind: 'audio',
-        path: join(root, 'raw', 'a.webm'),
-        startedAt: T0,
-      },
-      {
-        trackId: 'v',
-        participantId: 'pat',
-        displayName: 'Pat',
-        kind: 'video',
-        path: join(root, 'raw', 'v.webm'),
-        startedAt: T0 + VIDEO_START * 1000,
-      },
-    ],
+    tracks: patTracks(join(root, 'raw'), T0, T0 + VIDEO_START * 1000),
   });
   // WebM copies the audio (it covers the timeline) and transcodes the late video; MP4 transcodes both.
   results.webm = await processRecording(job('webm'));
