@@ -3,34 +3,13 @@
  * written through a pipe like MediaRecorder output (no duration, millisecond timestamps, 1000/1),
  * remuxed and probed the way the pipeline does, and colour sampling of composite frames.
  */
-import { execFile, spawn } from 'node:child_process';
-import { open } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ProcessingTrack } from '../src/processing/job.js';
 import type { ProbedTrack } from '../src/processing/plan.js';
+import { ffmpegToFile } from './fixtures/make-fixtures.js';
 
 const exec = promisify(execFile);
-
-async function ffmpegToFile(args: string[], path: string): Promise<void> {
-  const file = await open(path, 'w');
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let stderr = '';
-      const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...args, 'pipe:1'], {
-        stdio: ['ignore', file.fd, 'pipe'],
-      });
-      child.stderr?.on('data', (chunk: Buffer) => {
-        stderr = (stderr + chunk.toString()).slice(-4096);
-      });
-      child.on('error', reject);
-      child.on('close', (code) =>
-        code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}: ${stderr}`)),
-      );
-    });
-  } finally {
-    await file.close();
-  }
-}
 
 /** A camera showing one solid colour (ffmpeg colour name or 0xRRGGBB), VP8 in WebM. */
 export async function makeColorTrack(
