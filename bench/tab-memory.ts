@@ -13,7 +13,9 @@
  *   `journalBehind` warnings are logged and counted.
  *
  *   node_modules/.bin/tsx bench/tab-memory.ts [--minutes 30] [--interval 30]
- *     [--part-size BYTES] [--video-bitrate 2000000]
+ *     [--part-size BYTES] [--video-bitrate 2000000] [--call-only]
+ *
+ * `--call-only` is the control: the same call, sampled for `--minutes` but never recorded.
  *
  * Nothing drives the browser while it records: under Playwright the renderer's RSS grew with every
  * byte uploaded and kept it after GC, while the same page in a plain Chromium did not
@@ -66,8 +68,10 @@ const { values: args } = parseArgs({
     interval: { type: 'string', default: '30' },
     'part-size': { type: 'string', default: String(CONFIG_DEFAULTS.partSize) },
     'video-bitrate': { type: 'string', default: '2000000' },
+    'call-only': { type: 'boolean', default: false },
   },
 });
+const callOnly = args['call-only'];
 const minutes = Number(args.minutes);
 const intervalMs = Number(args.interval) * 1000;
 const partSize = Number(args['part-size']);
@@ -155,10 +159,13 @@ async function complete(page: PageSample, profile: string): Promise<Sample> {
   };
 }
 
+/** A sample on the schedule (recording, or the call alone in a control run). */
+const sampled = (s: Sample) => s.phase === 'recording' || s.phase === 'call only';
+
 const mib = (n: number | null) => (n === null || Number.isNaN(n) ? '–' : (n / MiB).toFixed(1));
 
 function row(s: Sample): string[] {
-  const time = s.phase === 'recording' ? `${round(s.t / 60, 1)} min` : s.phase;
+  const time = sampled(s) ? `${round(s.t / 60, 1)} min` : s.phase;
   return [
     time,
     mib(s.recordedBytes),
@@ -221,12 +228,14 @@ async function recordAndSample(pageUrl: string, serverUrl: string): Promise<Reco
       const s = await complete(page, profile);
       samples.push(s);
       log(s);
-      if (s.phase === 'recording') ticksAtLast = cpuTicks();
+      if (sampled(s)) ticksAtLast = cpuTicks();
       if (page.state === 'failed') settle?.reject(new Error(`the page failed: ${page.status}`));
     },
     [PROBE_ROUTES.recording]: () => {
       ticksAtStart = cpuTicks();
-      progress(`recording for ${minutes} min, sampling every ${intervalMs / 1000} s`);
+      progress(
+        `${callOnly ? 'call only' : 'recording'} for ${minutes} min, sampling every ${intervalMs / 1000} s`,
+      );
     },
     [PROBE_ROUTES.log]: (body) => {
       const line = body as PageLogLine;
@@ -242,8 +251,9 @@ async function recordAndSample(pageUrl: string, serverUrl: string): Promise<Reco
   const query = new URLSearchParams({
     server: serverUrl,
     videoBitsPerSecond: String(videoBitrate),
-    autostart: String(AUTOSTART_S),
-    stopAfter: String((minutes * 60 + STOP_SLACK_S) / 60),
+    ...(callOnly
+      ? { benchRecord: '0' }
+      : { autostart: String(AUTOSTART_S), stopAfter: String((minutes * 60 + STOP_SLACK_S) / 60) }),
     benchProbe: receiver.url,
     benchInterval: String(intervalMs / 1000),
     benchMinutes: String(minutes),
@@ -287,14 +297,14 @@ try {
 
   const { samples, busyPercent: busy } = await recordAndSample(demo.url, serverUrl);
   const loadAfter = loadAverage();
-  const recording = samples.filter((s) => s.phase === 'recording');
+  const recording = samples.filter(sampled);
   const atOneMinute = recording.find((s) => s.t >= 60) ?? recording[0];
   const last = recording.at(-1);
   if (!atOneMinute || !last) throw new Error('no samples while recording');
   const peak = (pick: (s: Sample) => number) => Math.max(...recording.map(pick));
 
   console.log(
-    `${minutes} min call, 2 participants / 4 tracks (video ${videoBitrate / 1e6} Mbit/s target), local disk, ${mib(partSize)} MiB parts; ` +
+    `${minutes} min call${callOnly ? ' (control: not recorded)' : ''}, 2 participants / 4 tracks (video ${videoBitrate / 1e6} Mbit/s target), local disk, ${mib(partSize)} MiB parts; ` +
       `load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}; machine ${busy} % busy while recording`,
   );
   console.log('');
@@ -352,7 +362,7 @@ try {
       ],
     ),
   );
-  const file = await writeResult(`tab-memory-${minutes}min`, {
+  const file = await writeResult(`tab-memory-${minutes}min${callOnly ? '-call-only' : ''}`, {
     date: startedAt,
     machine: machine({ chromium: versionOf(CHROMIUM_EXECUTABLE) }),
     driver: 'none (plain Chromium child process; the page samples itself)',
@@ -360,6 +370,7 @@ try {
     busyWhileRecordingPercent: busy,
     journalWarnings,
     minutes,
+    callOnly,
     intervalSeconds: intervalMs / 1000,
     partSize,
     videoBitrate,

@@ -6,8 +6,9 @@
  *
  * Query parameters: `benchProbe` (the bench's receiver URL), `benchInterval` (seconds between
  * samples), `benchMinutes` (how long the recording is sampled), `benchBaseline` (seconds after
- * the call is up for the sample before recording). The demo's own `?autostart` and `?stopAfter`
- * start and stop the recording.
+ * the call is up for the sample before recording), `benchRecord=0` (a control run: the call is
+ * sampled but never recorded). The demo's own `?autostart` and `?stopAfter` start and stop the
+ * recording.
  */
 import { type PageLogLine, type PageSample, PROBE_ROUTES } from './tab-memory-sample.js';
 
@@ -16,6 +17,7 @@ const bench = params.get('benchProbe');
 const intervalMs = Number(params.get('benchInterval')) * 1000;
 const minutes = Number(params.get('benchMinutes'));
 const baselineMs = Number(params.get('benchBaseline')) * 1000;
+const record = params.get('benchRecord') !== '0';
 
 async function post(route: string, body: unknown): Promise<void> {
   // A string body is text/plain: a simple cross-origin request, no preflight.
@@ -147,7 +149,9 @@ async function run(): Promise<void> {
   await reach(['idle']);
   await sleep(baselineMs);
   await post(PROBE_ROUTES.sample, await measure('before recording', 0));
-  if ((await reach(['recording', 'failed'])) === 'failed') throw new Error(statusNode()?.textContent ?? '');
+  if (record && (await reach(['recording', 'failed'])) === 'failed') {
+    throw new Error(statusNode()?.textContent ?? '');
+  }
   const started = Date.now();
   await post(PROBE_ROUTES.recording, {});
   for (;;) {
@@ -156,8 +160,10 @@ async function run(): Promise<void> {
     const next = (Math.floor(elapsed / intervalMs) + 1) * intervalMs;
     if (next > minutes * 60_000) break;
     await sleep(next - elapsed);
-    await post(PROBE_ROUTES.sample, await measure('recording', (Date.now() - started) / 1000));
+    const t = (Date.now() - started) / 1000;
+    await post(PROBE_ROUTES.sample, await measure(record ? 'recording' : 'call only', t));
   }
+  if (!record) return;
   // `processing` (or later) once every byte is confirmed in storage and the recording is stopped.
   await reach(['processing', 'completed', 'failed']);
   await post(PROBE_ROUTES.sample, await measure('after stop', (Date.now() - started) / 1000));

@@ -1,7 +1,8 @@
 /** What the page measures of itself (bench/support/tab-memory-probe.ts), POSTed to the bench. */
 export interface PageSample {
-  phase: 'before recording' | 'recording' | 'after stop';
-  /** Seconds since the page turned `recording`; 0 before. */
+  /** `call only`: the bench's control run, the same call sampled with no recording. */
+  phase: 'before recording' | 'recording' | 'call only' | 'after stop';
+  /** Seconds since the page turned `recording` (or since the first sample, in a control run); 0 before. */
   t: number;
   /** The demo's status (`data-state`) and its text, to see a failure. */
   state: string;
