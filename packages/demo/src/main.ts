@@ -42,9 +42,13 @@ function setStatus(state: string, text: string): void {
   status.textContent = text;
 }
 
+/** Events that repeat for as long as the call lasts keep one line each, so a long call's log stays short. */
+const REPEATING = new Set(['recordingProgress', 'clockSynced']);
+
 function log(name: string, payload: unknown): void {
   const detail = JSON.stringify(payload, (key, value) => (key === 'recordingId' ? undefined : value));
   const item = el('li', { 'data-event': name }, el('b', {}, name), ` ${detail}`);
+  if (REPEATING.has(name)) $('event-log').querySelector(`[data-event="${name}"]`)?.remove();
   $('event-log').prepend(item);
 }
 
