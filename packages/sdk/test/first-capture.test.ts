@@ -9,7 +9,9 @@ function fakeTrack(kind: 'audio' | 'video', chunks: { timestamp: number; duratio
   class Processor {
     readonly readable = new ReadableStream({
       start(controller) {
-        chunks.forEach((chunk, i) => controller.enqueue({ ...chunk, close: () => closed.push(i) }));
+        for (const [i, chunk] of chunks.entries()) {
+          controller.enqueue({ ...chunk, close: () => closed.push(i) });
+        }
         controller.close();
       },
     });
