@@ -1,3 +1,5 @@
+import { type LocalVideoClock, pageLocalVideoClock } from './local-video-clock.js';
+
 /**
  * Chunks read per track, about a second's worth: enough to see one delivered without delay. A
  * busy page gets its first frames and audio buffers in bursts: with 8 of each, two browsers'
@@ -6,6 +8,10 @@
 const CALIBRATION_CHUNKS = { video: 30, audio: 100 };
 /** A track that sends no media for this long leaves the start time to the caller's fallback. */
 const GIVE_UP_MS = 5_000;
+/** Offsets further apart than this belong to different clocks (a canvas counts from its first frame). */
+const SAME_CLOCK_MS = 1_000;
+
+type Source = 'audio' | 'local video' | 'remote video';
 
 interface MediaChunk {
   /** Capture time of the chunk's first frame or sample, µs on Chromium's capture clock. */
@@ -27,6 +33,14 @@ type TrackProcessorConstructor = new (init: {
  * clone of the track, opened in the same task right before `start()`, gets the same first frame
  * (24 of 24 starts measured with numbered frames).
  *
+ * A received video frame is stamped with its render time until the first RTCP sender reports
+ * arrive, a few seconds into a connection, and is delivered 11-16 ms ahead of it; after, with the
+ * sender's capture time, behind delivery by the network and decoding (Chromium 156, loopback: 4-10
+ * ms). Its own deliveries would date a render-time stamp about 20 ms early, so where a local video
+ * track of the page showed the capture clock (LocalVideoClock), that dates it. A capture-time
+ * stamp keeps the delivery estimate: it lies between the capture and the moment the frame was
+ * shown, which is what the page's user saw with the sound.
+ *
  * The clone is read for the first few chunks only, then released. Without
  * `MediaStreamTrackProcessor` (browsers other than Chromium) `open` returns undefined and the
  * caller keeps its own stamp.
@@ -47,16 +61,36 @@ export class FirstCapture {
   readonly #result: Promise<number | undefined>;
 
   /** Open it in the same task as, and right before, the recorder's `start()`. */
-  static open(track: MediaStreamTrack): FirstCapture | undefined {
+  static open(
+    track: MediaStreamTrack,
+    localVideo: LocalVideoClock = pageLocalVideoClock,
+  ): FirstCapture | undefined {
     const Processor = (globalThis as { MediaStreamTrackProcessor?: TrackProcessorConstructor })
       .MediaStreamTrackProcessor;
-    return Processor ? new FirstCapture(track.clone(), Processor, track.kind === 'audio') : undefined;
+    if (!Processor) return undefined;
+    // The WebRTC spec labels a received track "remote video", and a clone keeps the label.
+    const source: Source =
+      track.kind === 'audio' ? 'audio' : track.label === 'remote video' ? 'remote video' : 'local video';
+    return new FirstCapture(track.clone(), Processor, source, localVideo);
   }
 
-  private constructor(clone: MediaStreamTrack, Processor: TrackProcessorConstructor, audio: boolean) {
+  private constructor(
+    clone: MediaStreamTrack,
+    Processor: TrackProcessorConstructor,
+    source: Source,
+    localVideo: LocalVideoClock,
+  ) {
     this.#clone = clone;
     this.#reader = new Processor({ track: clone }).readable.getReader();
-    this.#result = this.#read(audio);
+    const read = this.#read(source === 'audio');
+    if (source === 'local video') localVideo.add(read.then(() => this.#ownOffset()));
+    this.#result = read.then(async () => {
+      const own = this.#ownOffset();
+      if (own === undefined || this.#first === undefined) return undefined;
+      const offset = source === 'remote video' ? receivedVideoOffset(own, await localVideo.offset()) : own;
+      // On the same wall clock as the SDK's other stamps (`Date.now()`).
+      return Date.now() - performance.now() + (this.#first - offset);
+    });
   }
 
   /** Epoch ms of the first recorded chunk's capture, or undefined if none came in time. */
@@ -74,7 +108,11 @@ export class FirstCapture {
     this.#clone.stop();
   }
 
-  async #read(audio: boolean): Promise<number | undefined> {
+  #ownOffset(): number | undefined {
+    return this.#first === undefined ? undefined : this.#offset;
+  }
+
+  async #read(audio: boolean): Promise<void> {
     const giveUp = setTimeout(() => this.close(), GIVE_UP_MS);
     try {
       for (let chunks = 0; chunks < CALIBRATION_CHUNKS[audio ? 'audio' : 'video']; chunks++) {
@@ -95,8 +133,14 @@ export class FirstCapture {
       clearTimeout(giveUp);
       this.close();
     }
-    if (this.#first === undefined) return undefined;
-    // On the same wall clock as the SDK's other stamps (`Date.now()`).
-    return Date.now() - performance.now() + (this.#first - this.#offset);
   }
+}
+
+/**
+ * A received track's frames delivered before their stamps (a larger offset than the local clock's)
+ * carry their render time, which the local clock dates exactly; otherwise its own estimate stays.
+ */
+function receivedVideoOffset(own: number, local: number | undefined): number {
+  if (local === undefined || Math.abs(own - local) > SAME_CLOCK_MS) return own;
+  return Math.min(own, local);
 }

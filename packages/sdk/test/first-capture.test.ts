@@ -1,8 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FirstCapture } from '../src/first-capture.js';
+import { LocalVideoClock } from '../src/local-video-clock.js';
 
 /** A track whose clone yields `chunks` (capture timestamps in µs), each read at `arrivals` (page ms). */
-function fakeTrack(kind: 'audio' | 'video', chunks: { timestamp: number; duration?: number }[]) {
+function fakeTrack(
+  kind: 'audio' | 'video',
+  chunks: { timestamp: number; duration?: number }[],
+  label = kind === 'video' ? 'fake_device_0' : 'Default',
+) {
   const closed: number[] = [];
   let stopped = false;
   const clone = { kind, stop: () => (stopped = true) } as unknown as MediaStreamTrack;
@@ -17,7 +22,7 @@ function fakeTrack(kind: 'audio' | 'video', chunks: { timestamp: number; duratio
     });
   }
   vi.stubGlobal('MediaStreamTrackProcessor', Processor);
-  const track = { kind, clone: () => clone } as unknown as MediaStreamTrack;
+  const track = { kind, label, clone: () => clone } as unknown as MediaStreamTrack;
   return { track, closed, stopped: () => stopped };
 }
 
@@ -41,7 +46,7 @@ describe('FirstCapture', () => {
     const frames = [100, 133, 166].map((ms) => ({ timestamp: (ms + 5000) * 1000 }));
     const { track, closed, stopped } = fakeTrack('video', frames);
     pageClock([109, 135, 172, 200]);
-    const first = FirstCapture.open(track);
+    const first = FirstCapture.open(track, new LocalVideoClock());
     // Epoch = Date.now() − performance.now() + page time of the capture. The quickest delivery is
     // taken as instant, so the estimate is late by its 2 ms: 1_000_000 − 200 + (100 + 2).
     expect(await first?.result()).toBe(1_000_000 - 200 + 102);
@@ -55,7 +60,57 @@ describe('FirstCapture', () => {
     const buffers = [0, 10].map((ms) => ({ timestamp: (ms - 3000) * 1000, duration: 10_000 }));
     const { track } = fakeTrack('audio', buffers);
     pageClock([14, 21, 50]);
-    expect(await FirstCapture.open(track)?.result()).toBe(1_000_000 - 50 + 1);
+    expect(await FirstCapture.open(track, new LocalVideoClock())?.result()).toBe(1_000_000 - 50 + 1);
+  });
+
+  describe('a received video track', () => {
+    // The page's camera, on capture clock = page clock + 5000 ms, delivered 1 ms after capture.
+    async function calibrateCamera(clock: LocalVideoClock) {
+      const camera = fakeTrack('video', [{ timestamp: 5_100_000 }]);
+      pageClock([101, 150]);
+      await FirstCapture.open(camera.track, clock)?.result();
+    }
+    const received = (frames: number[]) =>
+      fakeTrack(
+        'video',
+        frames.map((ms) => ({ timestamp: (ms + 5000) * 1000 })),
+        'remote video',
+      );
+
+    it("dates frames stamped with their render time by the camera's clock", async () => {
+      // Before the first RTCP sender reports: frames come 14, 16 (the most), 12 ms before their stamps.
+      const clock = new LocalVideoClock();
+      await calibrateCamera(clock);
+      const { track } = received([300, 333, 366]);
+      pageClock([286, 317, 354, 400]);
+      // Its own deliveries would put the first frame at 300 − 16; the camera's clock puts it at
+      // 300 + 1 (the camera's own delivery).
+      expect(await FirstCapture.open(track, clock)?.result()).toBe(1_000_000 - 400 + 301);
+    });
+
+    it("keeps its own deliveries for frames stamped with the sender's capture time", async () => {
+      // After the reports: stamps are the sender's capture, 30, 25 (the least), 28 ms before delivery.
+      const clock = new LocalVideoClock();
+      await calibrateCamera(clock);
+      const { track } = received([300, 333, 366]);
+      pageClock([330, 358, 394, 400]);
+      expect(await FirstCapture.open(track, clock)?.result()).toBe(1_000_000 - 400 + 325);
+    });
+
+    it('keeps its own deliveries without a local camera, or with one on another clock', async () => {
+      const { track } = received([300, 333]);
+      pageClock([286, 317, 400]);
+      expect(await FirstCapture.open(track, new LocalVideoClock())?.result()).toBe(1_000_000 - 400 + 284);
+
+      // A canvas counts from its first frame: its offset is hours away from the capture clock.
+      const canvasClock = new LocalVideoClock();
+      const canvas = fakeTrack('video', [{ timestamp: 0 }]);
+      pageClock([4000, 4100]);
+      await FirstCapture.open(canvas.track, canvasClock)?.result();
+      const again = received([300, 333]);
+      pageClock([286, 317, 400]);
+      expect(await FirstCapture.open(again.track, canvasClock)?.result()).toBe(1_000_000 - 400 + 284);
+    });
   });
 
   it('gives no time when the track sends nothing, and is absent without the API', async () => {
