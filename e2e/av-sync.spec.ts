@@ -32,11 +32,16 @@ import {
  * lightly loaded machine (file −8 to 5 ms mean, composite −12 to 9 ms, worst 22 ms); at load
  * averages of 5-8 their mean grows to 22-39 ms (worst 49 ms), probably because the quickest delivery
  * FirstCapture sees comes later. So they are held to 1.5 frames mean and the target's 2 frames
- * worst. The remote participant's are held to three frames on average and four at worst: their
- * error is 27-40 ms on average and up to 86 ms at worst at low load, up to 184 ms under heavy load,
- * with a drift along the call that a start time cannot correct (Chromium stamps a remote track's
- * frames differently in a video-only recorder than in an audio+video one), so the target stays
- * open for remote tracks.
+ * worst. The remote participant's video was placed about 20 ms early: until the first RTCP sender
+ * reports, which come after this test starts recording, Chromium stamps a received frame with its
+ * render time and hands it over 11-16 ms before that, so its quickest delivery misdates it; the
+ * SDK now dates such a track by the local camera's capture clock (LocalVideoClock). On 2026-12-03,
+ * nine runs at load averages 0.2-3 gave remote outputs a mean of 4-13 ms and a worst of 7-38 ms
+ * (the file), 6-18 and 12-36 ms (the composite); in eight with a busy loop beside them, means were
+ * 7-31 ms and worsts 15-74 ms (one composite over two frames). The remaining error grows along
+ * the call in some runs (the last flashes up to 37 ms further off than the first), and tracks
+ * the reference's own PCM timestamps, which fell up to 29 ms behind its sample count. So remote
+ * outputs are held to 1.5 frames mean and 3 frames worst; the target is met at light load only.
  *
  * The reference is not the pattern: Chromium's fake camera and microphone start apart and run on
  * separate clocks, and the camera slips behind whenever the machine is busy (measured: flashes
@@ -52,7 +57,7 @@ const FRAME_MS = 1000 / FPS;
 /** Issue 5's target is 1 frame mean, 2 frames worst; see above for why these. */
 const LIMITS_MS = {
   local: { mean: 1.5 * FRAME_MS, worst: 2 * FRAME_MS },
-  remote: { mean: 3 * FRAME_MS, worst: 4 * FRAME_MS },
+  remote: { mean: 1.5 * FRAME_MS, worst: 3 * FRAME_MS },
 };
 const REMOTE_BEEP_HZ = 2000;
 /** Events each side must show for the figures to mean anything. */
