@@ -36,7 +36,7 @@ export function describeS3(name: string, body: (settings: S3TestSettings) => voi
   if (process.env[S3_OPT_OUT] === '1') {
     // Skipped only on purpose: CALLREC_SKIP_S3_TESTS=1 is a local opt-out for machines without
     // RGW. scripts/test.sh (and so CI) never sets it, so there these suites always run.
-    describe.skip(name, () => it('needs an S3 server', () => undefined));
+    describe.skip(name, () => it(`needs an S3 server; skipped because ${S3_OPT_OUT}=1`, () => undefined));
     return;
   }
   const settings = readEnv();
