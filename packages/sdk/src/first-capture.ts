@@ -85,8 +85,8 @@ export class FirstCapture {
     const read = this.#read(source === 'audio');
     if (source === 'local video') localVideo.add(read.then(() => this.#ownOffset()));
     this.#result = read.then(async () => {
-      const own = this.#ownOffset();
-      if (own === undefined || this.#first === undefined) return undefined;
+      if (this.#first === undefined) return undefined;
+      const own = this.#offset;
       const offset = source === 'remote video' ? receivedVideoOffset(own, await localVideo.offset()) : own;
       // On the same wall clock as the SDK's other stamps (`Date.now()`).
       return Date.now() - performance.now() + (this.#first - offset);

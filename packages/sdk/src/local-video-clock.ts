@@ -13,7 +13,7 @@ export class LocalVideoClock {
   add(calibration: Promise<number | undefined>): void {
     const settled = calibration.then((offsetMs) => {
       // The largest is the quickest delivery seen: the closest to the true offset.
-      if (offsetMs !== undefined && !(offsetMs <= (this.#offsetMs ?? Number.NEGATIVE_INFINITY))) {
+      if (offsetMs !== undefined && offsetMs > (this.#offsetMs ?? Number.NEGATIVE_INFINITY)) {
         this.#offsetMs = offsetMs;
       }
     });
