@@ -108,6 +108,9 @@ export function audioEncoderArgs(codec: AudioCodec): string[] {
     : ['-c:a', 'aac', '-b:a', AUDIO_BITRATE];
 }
 
+/** libopus's lookahead at 48 kHz (2.5 ms of analysis, 4 ms of delay compensation): 6.5 ms. */
+const OPUS_PRIMING_SAMPLES = 312;
+
 /**
  * Samples of priming the audio encoder puts before the first real one, at 48 kHz. libopus
  * stamps its first packet −312 samples (6.5 ms); the WebM muxer then shifts every stream so
@@ -116,7 +119,18 @@ export function audioEncoderArgs(codec: AudioCodec): string[] {
  * AAC in MP4 carries its priming in an edit list, which players honour.
  */
 export function audioEncoderDelaySamples(codec: AudioCodec): number {
-  return codec === 'opus' ? 312 : 0;
+  return codec === 'opus' ? OPUS_PRIMING_SAMPLES : 0;
+}
+
+/**
+ * Milliseconds a recorded audio track's decoded sound runs behind its timestamps. Chromium's
+ * MediaRecorder writes Opus with a pre-skip of 0, so a decoder plays the encoder's priming as if
+ * it were the first 6.5 ms of sound and every sound after comes that much late (measured: beeps
+ * 6-7 ms after those of a PCM recording of the same track started in the same task). An Opus
+ * header that declares its priming, and any other codec, leave nothing to correct.
+ */
+export function undeclaredPrimingMs(stream: { codec: string; opusPreSkip?: number }): number {
+  return stream.codec === 'opus' && stream.opusPreSkip === 0 ? (OPUS_PRIMING_SAMPLES / 48_000) * 1000 : 0;
 }
 
 /** `adelay` to `offsetSeconds` on the timeline, for audio the job's encoder will encode. */

@@ -13,6 +13,8 @@ export interface ProbedStream {
   channels?: number;
   /** `r_frame_rate` as ffprobe prints it; MediaRecorder WebM says 1000/1. */
   frameRate?: string;
+  /** Opus only: the samples (48 kHz) its header tells a decoder to drop, OpusHead's pre-skip. */
+  opusPreSkip?: number;
 }
 
 export interface ProbeResult {
@@ -35,6 +37,8 @@ interface RawProbe {
     height?: number;
     channels?: number;
     r_frame_rate?: string;
+    /** With `-show_data`: a hex dump, `00000000: 4f70 7573 ...  OpusHead....` per 16 bytes. */
+    extradata?: string;
   }>;
 }
 
@@ -43,8 +47,26 @@ const number = (text: string | undefined): number | undefined => {
   return Number.isFinite(value) ? value : undefined;
 };
 
+/** The bytes of one of ffprobe's `-show_data` hex dumps. */
+export function hexDumpBytes(dump: string): Uint8Array {
+  const bytes: number[] = [];
+  for (const line of dump.split('\n')) {
+    // "00000010: 0000 00                                  ...": the hex groups end at the double space.
+    const hex = /^[0-9a-f]{8}: (.*?)(?: {2}|$)/.exec(line)?.[1]?.replaceAll(' ', '') ?? '';
+    for (let i = 0; i + 1 < hex.length; i += 2) bytes.push(Number.parseInt(hex.slice(i, i + 2), 16));
+  }
+  return Uint8Array.from(bytes);
+}
+
+/** OpusHead's pre-skip (bytes 10-11, little-endian), or undefined if `extradata` is not an OpusHead. */
+export function opusPreSkip(extradata: Uint8Array): number | undefined {
+  const magic = new TextDecoder().decode(extradata.subarray(0, 8));
+  if (magic !== 'OpusHead' || extradata.length < 12) return undefined;
+  return (extradata[10] as number) | ((extradata[11] as number) << 8);
+}
+
 export async function probe(path: string, signal?: AbortSignal): Promise<ProbeResult> {
-  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path];
+  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-show_data', path];
   const stdout = await runTool('ffprobe', args, {
     step: 'probe',
     inputs: [path],
@@ -52,15 +74,20 @@ export async function probe(path: string, signal?: AbortSignal): Promise<ProbeRe
     captureStdout: true,
   });
   const raw = JSON.parse(stdout) as RawProbe;
-  const streams: ProbedStream[] = (raw.streams ?? []).map((s) => ({
-    index: s.index,
-    kind: s.codec_type === 'audio' || s.codec_type === 'video' ? s.codec_type : 'other',
-    codec: s.codec_name ?? 'unknown',
-    width: s.width,
-    height: s.height,
-    channels: s.channels,
-    frameRate: s.r_frame_rate,
-  }));
+  const streams: ProbedStream[] = (raw.streams ?? []).map((s) => {
+    const preSkip =
+      s.codec_name === 'opus' && s.extradata ? opusPreSkip(hexDumpBytes(s.extradata)) : undefined;
+    return {
+      index: s.index,
+      kind: s.codec_type === 'audio' || s.codec_type === 'video' ? s.codec_type : 'other',
+      codec: s.codec_name ?? 'unknown',
+      width: s.width,
+      height: s.height,
+      channels: s.channels,
+      frameRate: s.r_frame_rate,
+      ...(preSkip === undefined ? {} : { opusPreSkip: preSkip }),
+    };
+  });
   return {
     duration: number(raw.format?.duration),
     startTime: number(raw.format?.start_time) ?? 0,

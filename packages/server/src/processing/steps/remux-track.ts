@@ -1,11 +1,16 @@
 import { join } from 'node:path';
 import { remuxArgs } from '../args/remux.js';
+import { undeclaredPrimingMs } from '../codecs.js';
 import { probe } from '../ffprobe.js';
 import { ProcessingError, type ProcessingTrack } from '../job.js';
 import type { ProbedTrack } from '../plan.js';
 import { runFfmpeg } from '../run-ffmpeg.js';
 
-/** Remuxes one raw recorder track into `dir` and probes what came out. */
+/**
+ * Remuxes one raw recorder track into `dir` and probes what came out. A track whose decoded sound
+ * runs behind its timestamps (`undeclaredPrimingMs`) is placed as if it started that much earlier,
+ * which puts every sound at its capture, whether a step copies the track or decodes it.
+ */
 export async function remuxTrack(
   track: ProcessingTrack,
   dir: string,
@@ -25,5 +30,12 @@ export async function remuxTrack(
       args,
     });
   }
-  return { track, path: output, duration: probed.duration, codec: stream.codec, channels: stream.channels };
+  const lagMs = undeclaredPrimingMs(stream);
+  return {
+    track: lagMs > 0 ? { ...track, startedAt: track.startedAt - lagMs } : track,
+    path: output,
+    duration: probed.duration,
+    codec: stream.codec,
+    channels: stream.channels,
+  };
 }

@@ -1,0 +1,141 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { undeclaredPrimingMs } from '../src/processing/codecs.js';
+import { hexDumpBytes, opusPreSkip, probe } from '../src/processing/ffprobe.js';
+import type { ProcessingTrack } from '../src/processing/job.js';
+import { remuxTrack } from '../src/processing/steps/remux-track.js';
+import { openSdkPage, type SdkPage } from './support/sdk-in-chromium.js';
+
+const exec = promisify(execFile);
+
+/**
+ * In the page: `recordBeeps()` records one Web Audio track, silent but for a 1 kHz beep every
+ * 400 ms, with two MediaRecorders started in the same task, Opus and PCM, so both files start
+ * with the same 10 ms buffer, or (rarely) one apart. PCM has no priming: its sound is where it was
+ * captured.
+ */
+const RUNNER = `
+  const toBase64 = async (blob) => {
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let text = '';
+    for (const byte of bytes) text += String.fromCharCode(byte);
+    return btoa(text);
+  };
+  globalThis.recordBeeps = async () => {
+    const context = new AudioContext({ sampleRate: 48000 });
+    const oscillator = context.createOscillator();
+    oscillator.frequency.value = 1000;
+    const gate = context.createGain();
+    gate.gain.value = 0;
+    const destination = context.createMediaStreamDestination();
+    oscillator.connect(gate).connect(destination);
+    oscillator.start();
+    const start = context.currentTime + 0.3;
+    for (let i = 0; i < 6; i++) {
+      gate.gain.setValueAtTime(0.5, start + i * 0.4);
+      gate.gain.setValueAtTime(0, start + i * 0.4 + 0.06);
+    }
+    const track = destination.stream.getAudioTracks()[0];
+    const recorders = ['audio/webm;codecs=opus', 'audio/webm;codecs=pcm'].map((mimeType) => {
+      const recorder = new MediaRecorder(new MediaStream([track]), { mimeType });
+      const chunks = [];
+      recorder.ondataavailable = (event) => chunks.push(event.data);
+      const stopped = new Promise((resolve) => (recorder.onstop = resolve));
+      recorder.start(1000);
+      return { recorder, finish: async () => { recorder.stop(); await stopped; return toBase64(new Blob(chunks)); } };
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const [opus, pcm] = await Promise.all(recorders.map((r) => r.finish()));
+    await context.close();
+    return { opus, pcm };
+  };
+  globalThis.sdkReady = true;
+`;
+
+/** Sample times (s) where the sound rises through 0.1 after 100 ms below it. */
+async function beepOnsets(path: string): Promise<number[]> {
+  const { stdout } = await exec(
+    'ffmpeg',
+    ['-v', 'error', '-i', path, '-af', 'aresample=48000', '-ac', '1', '-f', 'f32le', 'pipe:1'],
+    { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const samples = new Float32Array(stdout.buffer, stdout.byteOffset, Math.floor(stdout.length / 4));
+  const onsets: number[] = [];
+  let quiet = 4800;
+  for (const [i, sample] of samples.entries()) {
+    if (Math.abs(sample) < 0.1) {
+      quiet++;
+      continue;
+    }
+    if (quiet >= 4800) onsets.push(i / 48_000);
+    quiet = 0;
+  }
+  return onsets;
+}
+
+let page: SdkPage;
+let dir: string;
+beforeAll(async () => {
+  page = await openSdkPage(RUNNER);
+  dir = await mkdtemp(join(tmpdir(), 'callrec-chromium-opus-'));
+}, 30_000);
+afterAll(async () => {
+  await page?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const track = (trackId: string, path: string): ProcessingTrack => ({
+  trackId,
+  participantId: 'p',
+  displayName: 'P',
+  kind: 'audio',
+  startedAt: 1_700_000_000_000,
+  path,
+});
+
+describe("Chromium's Opus priming", () => {
+  it('is read from the OpusHead ffprobe dumps', () => {
+    const dump =
+      '\n00000000: 4f70 7573 4865 6164 0101 3801 80bb 0000  OpusHead..8.....\n00000010: 0000 00                                  ...\n';
+    expect(opusPreSkip(hexDumpBytes(dump))).toBe(312);
+    expect(opusPreSkip(hexDumpBytes('\n00000000: 0142 c01e ffe1 0019  .B......\n'))).toBeUndefined();
+    expect(undeclaredPrimingMs({ codec: 'opus', opusPreSkip: 0 })).toBe(6.5);
+    expect(undeclaredPrimingMs({ codec: 'opus', opusPreSkip: 312 })).toBe(0);
+    expect(undeclaredPrimingMs({ codec: 'pcm_f32le' })).toBe(0);
+  });
+
+  it('places a recorded Opus track so its sounds land where the same PCM recording has them', async () => {
+    const files = await page.page.evaluate(() =>
+      (globalThis as unknown as { recordBeeps(): Promise<{ opus: string; pcm: string }> }).recordBeeps(),
+    );
+    const raw = { opus: join(dir, 'opus.webm'), pcm: join(dir, 'pcm.webm') };
+    await writeFile(raw.opus, Buffer.from(files.opus, 'base64'));
+    await writeFile(raw.pcm, Buffer.from(files.pcm, 'base64'));
+
+    // What Chromium writes: Opus whose header declares no priming.
+    const opusStream = (await probe(raw.opus)).streams.find((s) => s.kind === 'audio');
+    expect(opusStream).toMatchObject({ codec: 'opus', opusPreSkip: 0 });
+
+    const opus = await remuxTrack(track('opus', raw.opus), dir);
+    const pcm = await remuxTrack(track('pcm', raw.pcm), dir);
+    expect(pcm.track.startedAt, 'PCM stays where it was recorded').toBe(1_700_000_000_000);
+    const epochOnsets = async (t: typeof opus) =>
+      (await beepOnsets(t.path)).map((s) => t.track.startedAt + s * 1000);
+    const [opusOnsets, pcmOnsets] = await Promise.all([epochOnsets(opus), epochOnsets(pcm)]);
+    expect(pcmOnsets.length, 'beeps in the PCM recording').toBeGreaterThanOrEqual(5);
+    expect(opusOnsets.length, 'beeps in the Opus recording').toBe(pcmOnsets.length);
+    // Two recorders started in one task may begin a 10 ms audio buffer apart (1 run in 8): that
+    // moves every beep by the same whole buffer. What is left over must be nothing; the priming
+    // left in, it is 6.5 ms (or −3.5 ms from the next buffer).
+    const apart = opusOnsets.map((at, i) => at - (pcmOnsets[i] as number));
+    const buffers = Math.round((apart[0] as number) / 10);
+    expect(Math.abs(buffers), 'buffers between the two starts').toBeLessThanOrEqual(1);
+    apart.forEach((ms, i) => {
+      expect(Math.abs(ms - buffers * 10), `beep ${i}: ms from PCM`).toBeLessThanOrEqual(1.5);
+    });
+  }, 60_000);
+});
