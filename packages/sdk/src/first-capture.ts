@@ -41,7 +41,13 @@ type TrackProcessorConstructor = new (init: {
  * stamp keeps the delivery estimate: it lies between the capture and the moment the frame was
  * shown, which is what the page's user saw with the sound.
  *
- * The clone is read for the first few chunks only, then released. Without
+ * A recorder attaches to its track inside `start()`, so a chunk delivered between the clone's
+ * attaching and the recorder's goes to the clone only: the recorder's file then begins one chunk
+ * later (seen for audio in 1 of 9 calls, placing it 10 ms early). A second clone opened right
+ * after `start()` brackets the recorder's first chunk; when the two disagree, the midpoint halves
+ * the worst error.
+ *
+ * The clones are read for the first few chunks only, then released. Without
  * `MediaStreamTrackProcessor` (browsers other than Chromium) `open` returns undefined and the
  * caller keeps its own stamp.
  */
@@ -49,6 +55,10 @@ export class FirstCapture {
   readonly #clone: MediaStreamTrack;
   readonly #reader: ReadableStreamDefaultReader<MediaChunk>;
   #first: number | undefined;
+  /** The first chunk of the clone opened after `start()`: the recorder's first, or a later one. */
+  #firstAfterStart: Promise<number | undefined> = Promise.resolve(undefined);
+  #releaseAfterStart: () => void = () => {};
+  readonly #Processor: TrackProcessorConstructor;
   /**
    * Capture-clock ms minus `performance.now()` ms. Video and audio stamps run on different clocks
    * (hours apart measured), so each track maps its own: a chunk can only be read once it was
@@ -60,7 +70,7 @@ export class FirstCapture {
   #closed = false;
   readonly #result: Promise<number | undefined>;
 
-  /** Open it in the same task as, and right before, the recorder's `start()`. */
+  /** Open it right before the recorder's `start()`, and call `recorderStarted()` right after, in one task. */
   static open(
     track: MediaStreamTrack,
     localVideo: LocalVideoClock = pageLocalVideoClock,
@@ -81,6 +91,7 @@ export class FirstCapture {
     localVideo: LocalVideoClock,
   ) {
     this.#clone = clone;
+    this.#Processor = Processor;
     this.#reader = new Processor({ track: clone }).readable.getReader();
     const read = this.#read(source === 'audio');
     if (source === 'local video') localVideo.add(read.then(() => this.#ownOffset()));
@@ -88,9 +99,35 @@ export class FirstCapture {
       if (this.#first === undefined) return undefined;
       const own = this.#offset;
       const offset = source === 'remote video' ? receivedVideoOffset(own, await localVideo.offset()) : own;
+      const after = await this.#firstAfterStart;
+      const first = after === undefined || after <= this.#first ? this.#first : (this.#first + after) / 2;
       // On the same wall clock as the SDK's other stamps (`Date.now()`).
-      return Date.now() - performance.now() + (this.#first - offset);
+      return Date.now() - performance.now() + (first - offset);
     });
+  }
+
+  /** Call right after the recorder's `start()`, in the same task. */
+  recorderStarted(): void {
+    if (this.#closed) return;
+    const clone = this.#clone.clone();
+    const reader = new this.#Processor({ track: clone }).readable.getReader();
+    this.#releaseAfterStart = once(() => {
+      reader.cancel().catch((error: unknown) => {
+        console.warn('callrec: releasing the first-capture reader failed', error);
+      });
+      clone.stop();
+    });
+    this.#firstAfterStart = reader.read().then(
+      ({ value }) => {
+        value?.close();
+        return value === undefined ? undefined : value.timestamp / 1000;
+      },
+      (error: unknown) => {
+        console.warn('callrec: reading the first media after start failed', error);
+        return undefined;
+      },
+    );
+    void this.#firstAfterStart.finally(this.#releaseAfterStart);
   }
 
   /** Epoch ms of the first recorded chunk's capture, or undefined if none came in time. */
@@ -98,10 +135,11 @@ export class FirstCapture {
     return this.#result;
   }
 
-  /** Releases the clone without waiting for more chunks (done, or the recorder stopped early). */
+  /** Releases the clones without waiting for more chunks (done, or the recorder stopped early). */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#releaseAfterStart();
     this.#reader.cancel().catch((error: unknown) => {
       console.warn('callrec: releasing the first-capture reader failed', error);
     });
@@ -143,4 +181,13 @@ export class FirstCapture {
 function receivedVideoOffset(own: number, local: number | undefined): number {
   if (local === undefined || Math.abs(own - local) > SAME_CLOCK_MS) return own;
   return Math.min(own, local);
+}
+
+function once(action: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    action();
+  };
 }

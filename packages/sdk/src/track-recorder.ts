@@ -109,6 +109,7 @@ export class TrackRecorder {
     this.#startCalledAt = Date.now();
     try {
       recorder.start(timesliceMs);
+      this.#firstCapture?.recorderStarted();
       if (paused) recorder.pause();
     } catch (error) {
       this.#cleanUp();

@@ -2,19 +2,28 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FirstCapture } from '../src/first-capture.js';
 import { LocalVideoClock } from '../src/local-video-clock.js';
 
-/** A track whose clone yields `chunks` (capture timestamps in µs), each read at `arrivals` (page ms). */
+type Chunk = { timestamp: number; duration?: number };
+
+/**
+ * A track whose clone yields `chunks` (capture timestamps in µs), each read at `arrivals` (page ms);
+ * a clone opened after the recorder's start yields `afterStart` (by default the same chunks).
+ */
 function fakeTrack(
   kind: 'audio' | 'video',
-  chunks: { timestamp: number; duration?: number }[],
+  chunks: Chunk[],
   label = kind === 'video' ? 'fake_device_0' : 'Default',
+  afterStart: Chunk[] = chunks,
 ) {
   const closed: number[] = [];
   let stopped = false;
   const clone = { kind, stop: () => (stopped = true) } as unknown as MediaStreamTrack;
+  (clone as { clone: () => MediaStreamTrack }).clone = () => clone;
+  let opened = 0;
   class Processor {
     readonly readable = new ReadableStream({
       start(controller) {
-        for (const [i, chunk] of chunks.entries()) {
+        const yields = opened++ === 0 ? chunks : afterStart;
+        for (const [i, chunk] of yields.entries()) {
           controller.enqueue({ ...chunk, close: () => closed.push(i) });
         }
         controller.close();
@@ -61,6 +70,24 @@ describe('FirstCapture', () => {
     const { track } = fakeTrack('audio', buffers);
     pageClock([14, 21, 50]);
     expect(await FirstCapture.open(track, new LocalVideoClock())?.result()).toBe(1_000_000 - 50 + 1);
+  });
+
+  it("puts the first chunk between the two clones' when the recorder may have missed one", async () => {
+    // The clone opened before start() got the buffer at 0, the one opened after it the one at 10:
+    // the recorder began with one of the two, so the start goes halfway, 5 ms after the first.
+    const buffers = [0, 10, 20].map((ms) => ({ timestamp: (ms - 3000) * 1000, duration: 10_000 }));
+    const { track } = fakeTrack('audio', buffers, 'Default', buffers.slice(1));
+    pageClock([11, 21, 31, 50]);
+    const first = FirstCapture.open(track, new LocalVideoClock());
+    first?.recorderStarted();
+    expect(await first?.result()).toBe(1_000_000 - 50 + 1 + 5);
+
+    // Both clones got the same first buffer: that one is the recorder's.
+    const same = fakeTrack('audio', buffers);
+    pageClock([11, 21, 31, 50]);
+    const agreed = FirstCapture.open(same.track, new LocalVideoClock());
+    agreed?.recorderStarted();
+    expect(await agreed?.result()).toBe(1_000_000 - 50 + 1);
   });
 
   describe('a received video track', () => {
