@@ -107,9 +107,10 @@ export class TrackRecorder {
     // A paused start records its first frame at `resume()`, which this does not follow.
     this.#firstCapture = paused ? undefined : FirstCapture.open(this.track);
     this.#startCalledAt = Date.now();
+    const startCalledAt = performance.now();
     try {
       recorder.start(timesliceMs);
-      this.#firstCapture?.recorderStarted();
+      this.#firstCapture?.recorderStarted(startCalledAt);
       if (paused) recorder.pause();
     } catch (error) {
       this.#cleanUp();

@@ -79,15 +79,33 @@ describe('FirstCapture', () => {
     const { track } = fakeTrack('audio', buffers, 'Default', buffers.slice(1));
     pageClock([11, 21, 31, 50]);
     const first = FirstCapture.open(track, new LocalVideoClock());
-    first?.recorderStarted();
+    first?.recorderStarted(0);
     expect(await first?.result()).toBe(1_000_000 - 50 + 1 + 5);
 
     // Both clones got the same first buffer: that one is the recorder's.
     const same = fakeTrack('audio', buffers);
     pageClock([11, 21, 31, 50]);
     const agreed = FirstCapture.open(same.track, new LocalVideoClock());
-    agreed?.recorderStarted();
+    agreed?.recorderStarted(0);
     expect(await agreed?.result()).toBe(1_000_000 - 50 + 1);
+  });
+
+  it('dates a local frame captured before the start() call at the call: the recorder got a repeat', async () => {
+    // A canvas drawn at page time 100 (capture clock = page clock + 5000 ms, delivered 1 ms
+    // after) and not since: a new sink gets that frame again, but the file counts from the call.
+    const frames = [100, 160, 193].map((ms) => ({ timestamp: (ms + 5000) * 1000 }));
+    const canvas = fakeTrack('video', frames);
+    pageClock([125, 161, 194, 200]);
+    const first = FirstCapture.open(canvas.track, new LocalVideoClock());
+    first?.recorderStarted(124);
+    expect(await first?.result()).toBe(1_000_000 - 200 + 124);
+
+    // A camera's first frame after the call was captured after it: its capture time stays.
+    const camera = fakeTrack('video', frames);
+    pageClock([101, 161, 194, 200]);
+    const fresh = FirstCapture.open(camera.track, new LocalVideoClock());
+    fresh?.recorderStarted(99);
+    expect(await fresh?.result()).toBe(1_000_000 - 200 + 101);
   });
 
   describe('a received video track', () => {
