@@ -52,7 +52,9 @@ type TrackProcessorConstructor = new (init: {
  * at its capture time less the `start()` call (to 0.5 ms in 13 trials, idle and loaded). A canvas
  * last drawn up to a frame before `start()` was placed up to 33 ms early, a still screen would be
  * seconds early; so a local frame captured before the call is dated at the call. A camera sends
- * no repeat: its first frame after the call was captured after it (8 trials).
+ * no repeat: its first frame after the call was captured after it (8 trials). Nor does a received
+ * track, whose file counts from its first frame's stamp even when that is before the call (6
+ * trials), so it keeps its date.
  *
  * The clones are read for the first few chunks only, then released. Without
  * `MediaStreamTrackProcessor` (browsers other than Chromium) `open` returns undefined and the
