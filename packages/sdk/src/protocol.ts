@@ -102,6 +102,23 @@ export interface CompletedPart {
   etag: string;
 }
 
+/**
+ * From file time `atMs` on (ms of the track's own media), the track's frames were shown `shiftMs`
+ * later than their timestamps say, counted from how the file's first frame was shown. Chromium
+ * stamps received video with its render time until the sender's first RTCP reports arrive, and
+ * with the sender's capture time after: the file's timestamps then jump back by the network and
+ * jitter-buffer delay, while the page kept showing the frames at that delay.
+ */
+export interface TimingStep {
+  atMs: number;
+  shiftMs: number;
+}
+
+/** At most this many timing steps per track; a recorder that sees more keeps its timestamps for the rest. */
+export const MAX_TIMING_STEPS = 200;
+/** A timing step shifts by at most this much, either way. */
+export const MAX_TIMING_SHIFT_MS = 10_000;
+
 /** POST /v1/recordings/:id/tracks/:trackId/complete */
 export interface CompleteTrackRequest {
   parts: CompletedPart[];
@@ -109,6 +126,8 @@ export interface CompleteTrackRequest {
   bytes: number;
   /** Time the recorder stopped, on the server's clock. */
   endedAt: number;
+  /** Received video only: where the file's timestamps left how its frames were shown, ascending `atMs`. */
+  timing?: TimingStep[];
 }
 
 /** POST /v1/recordings/:id/tracks/:trackId/fail — the SDK gave up on a track; the reason is kept. */
@@ -195,6 +214,8 @@ export interface TrackInfo {
   status: TrackStatus;
   /** Bytes in storage once complete. */
   bytes?: number;
+  /** Received video: where its timestamps left how its frames were shown (CompleteTrackRequest). */
+  timing?: TimingStep[];
   error?: { code: string; message: string };
 }
 

@@ -52,6 +52,23 @@ describe('remuxArgs', () => {
     ]);
     expect(remuxArgs('/in/v.webm', '/w/tracks/av.mkv', 'video')).toContain('0:v:0');
   });
+
+  it('shifts a video track by its timing steps with one setts filter, and never an audio track', () => {
+    const timing = [
+      { atMs: 2571, shiftMs: 152 },
+      { atMs: 11_040, shiftMs: 140 },
+      { atMs: 12_000, shiftMs: 140 },
+    ];
+    const args = remuxArgs('/in/v.webm', '/w/tracks/v.mkv', 'video', timing);
+    expect(args.slice(args.indexOf('-bsf:v'), args.indexOf('-bsf:v') + 2)).toEqual([
+      '-bsf:v',
+      'setts=ts=max(TS+((0.152)*gte(TS*TB\\,2.571)+(-0.012)*gte(TS*TB\\,11.040))/TB\\,PREV_OUTPTS)',
+    ]);
+    expect(remuxArgs('/in/a.webm', '/w/tracks/a.mkv', 'audio', timing)).not.toContain('-bsf:v');
+    expect(remuxArgs('/in/v.webm', '/w/tracks/v.mkv', 'video', [{ atMs: 5, shiftMs: 0 }])).not.toContain(
+      '-bsf:v',
+    );
+  });
 });
 
 describe('compositeArgs', () => {

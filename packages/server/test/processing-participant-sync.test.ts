@@ -1,71 +1,18 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessingJob, ProcessingResult } from '../src/processing/job.js';
 import { processRecording } from '../src/processing/pipeline.js';
+import { firstBeep, firstFlash } from './fixtures/inspect-media.js';
 import { makeBeepTrack, makeVideoTrack } from './fixtures/make-fixtures.js';
 import { patTracks } from './fixtures/one-participant.js';
 
-const exec = promisify(execFile);
 const T0 = 1_700_000_000_000;
 const FPS = 30;
 /** The same real-world instant, 1.5 s in: a beep 1.5 s into the audio, a flash 1.0 s into the video. */
 const INSTANT = 1.5;
 const VIDEO_START = 0.5;
-
-/** Presentation times (s) of a stream's decoded frames, in decoding order. */
-async function frameTimes(path: string, stream: 'v' | 'a', first?: number): Promise<number[]> {
-  const { stdout } = await exec('ffprobe', [
-    '-v',
-    'error',
-    '-select_streams',
-    stream,
-    '-show_frames',
-    '-show_entries',
-    'frame=best_effort_timestamp_time',
-    '-of',
-    'csv=p=0',
-    ...(first ? ['-read_intervals', `%+#${first}`] : []),
-    path,
-  ]);
-  return stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => Number(line.split(',')[0]));
-}
-
-/** Time (s, by the frames' own timestamps) of the first frame whose mean luma is above mid-grey. */
-async function firstFlash(path: string): Promise<number> {
-  const { stdout } = await exec(
-    'ffmpeg',
-    ['-v', 'error', '-i', path, '-map', '0:v:0', '-vf', 'scale=16:9,format=gray', '-f', 'rawvideo', 'pipe:1'],
-    { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
-  );
-  const times = await frameTimes(path, 'v');
-  const size = 16 * 9;
-  for (let i = 0; i * size < stdout.length; i++) {
-    const frame = stdout.subarray(i * size, (i + 1) * size);
-    if (frame.reduce((sum, v) => sum + v, 0) / size > 128) return times[i] as number;
-  }
-  throw new Error(`no flash in ${path}`);
-}
-
-/** Time (s) of the first sample louder than -20 dBFS: the first decoded audio frame's timestamp plus its index. */
-async function firstBeep(path: string): Promise<number> {
-  const { stdout } = await exec(
-    'ffmpeg',
-    ['-v', 'error', '-i', path, '-map', '0:a:0', '-ac', '1', '-ar', '48000', '-f', 's16le', 'pipe:1'],
-    { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
-  );
-  const [start = 0] = await frameTimes(path, 'a', 1);
-  for (let i = 0; i + 1 < stdout.length; i += 2) {
-    if (Math.abs(stdout.readInt16LE(i)) > 3277) return start + i / 2 / 48000;
-  }
-  throw new Error(`no beep in ${path}`);
-}
 
 let root: string;
 const results: Record<string, ProcessingResult> = {};

@@ -121,6 +121,16 @@ const endpoints: Record<string, Endpoint> = {
       '{"parts":',
       { parts: [], bytes: 0, endedAt: 1 },
       { parts: [{ partNumber: 1 }], bytes: 1, endedAt: 1 },
+      ...[
+        [
+          { atMs: 2, shiftMs: 1 },
+          { atMs: 1, shiftMs: 2 },
+        ],
+        [{ atMs: -1, shiftMs: 0 }],
+        [{ atMs: 0, shiftMs: 20_000 }],
+        [{ atMs: 0 }],
+        Array.from({ length: 201 }, (_, i) => ({ atMs: i, shiftMs: 1 })),
+      ].map((timing) => ({ parts: [{ partNumber: 1, etag: '"x"' }], bytes: 1, endedAt: 1, timing })),
     ],
   },
   'POST fail': {
@@ -209,6 +219,17 @@ describe('track-level and admin routes', () => {
       404,
       'track_not_found',
     );
+  });
+
+  it('answers 400 timing_not_video for timing steps on an audio track', async () => {
+    await call('PUT', `/v1/recordings/${A}/tracks/mic`, tokenFor(A), registerBody('alice', 'audio'));
+    const res = await call('POST', `/v1/recordings/${A}/tracks/mic/complete`, tokenFor(A), {
+      parts: [{ partNumber: 1, etag: 'x' }],
+      bytes: 1,
+      endedAt: Date.now(),
+      timing: [{ atMs: 1000, shiftMs: 150 }],
+    });
+    await expectError(res, 400, 'timing_not_video');
   });
 
   it('answers 404 track_not_found for an unknown track', async () => {

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RegisterTrackResponse, SignPartsResponse, TrackInfo } from '@callrec/sdk/protocol';
+import type { RegisterTrackResponse, SignPartsResponse, TimingStep, TrackInfo } from '@callrec/sdk/protocol';
 import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -52,10 +52,15 @@ async function put(url: string, bytes: Uint8Array): Promise<Response> {
   return server.request('PUT', url, { body: bytes });
 }
 
-function complete(trackId: string, parts: { partNumber: number; etag: string }[], bytes: number) {
+function complete(
+  trackId: string,
+  parts: { partNumber: number; etag: string }[],
+  bytes: number,
+  timing?: TimingStep[],
+) {
   return server.request('POST', `/v1/recordings/${ID}/tracks/${trackId}/complete`, {
     token,
-    json: { parts, bytes, endedAt: Date.now() },
+    json: { parts, bytes, endedAt: Date.now(), ...(timing ? { timing } : {}) },
   });
 }
 
@@ -81,12 +86,15 @@ describe('local multipart upload over HTTP', () => {
 
     const parts = etags.map((etag, i) => ({ partNumber: i + 1, etag }));
     const total = data.reduce((n, d) => n + d.length, 0);
-    const res = await complete('t1', [...parts].reverse(), total);
+    // A received video track's timing steps are kept with it, for processing.
+    const timing = [{ atMs: 2571, shiftMs: 152 }];
+    const res = await complete('t1', [...parts].reverse(), total, timing);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
       id: 't1',
       status: 'complete',
       bytes: total,
+      timing,
     } satisfies Partial<TrackInfo>);
 
     const file = await readFile(join(server.dir, ID, 'tracks', 't1.webm'));

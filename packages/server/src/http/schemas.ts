@@ -8,7 +8,12 @@ import type {
   SignPartsRequest,
   StopRecordingRequest,
 } from '@callrec/sdk/protocol';
-import { PARTICIPANT_ID_PATTERN, S3_MAX_PARTS } from '@callrec/sdk/protocol';
+import {
+  MAX_TIMING_SHIFT_MS,
+  MAX_TIMING_STEPS,
+  PARTICIPANT_ID_PATTERN,
+  S3_MAX_PARTS,
+} from '@callrec/sdk/protocol';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { COMPOSITE_LAYOUTS, COMPOSITE_LIMITS } from '../config.js';
@@ -50,6 +55,13 @@ export const signPartsSchema = z.object({
   partNumbers: z.array(partNumber).min(1).max(100).refine(uniqueNumbers, 'Part numbers must be unique'),
 }) satisfies z.ZodType<SignPartsRequest>;
 
+const timingStep = z.object({
+  atMs: z.number().nonnegative().finite(),
+  shiftMs: z.number().min(-MAX_TIMING_SHIFT_MS).max(MAX_TIMING_SHIFT_MS),
+});
+const ascending = (steps: { atMs: number }[]) =>
+  steps.every((s, i) => i === 0 || s.atMs >= (steps[i - 1]?.atMs ?? 0));
+
 export const completeTrackSchema = z.object({
   parts: z
     .array(z.object({ partNumber, etag: text(200).min(1) }))
@@ -58,6 +70,7 @@ export const completeTrackSchema = z.object({
     .refine((ps) => uniqueNumbers(ps.map((p) => p.partNumber)), 'Part numbers must be unique'),
   bytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   endedAt: time,
+  timing: z.array(timingStep).max(MAX_TIMING_STEPS).refine(ascending, 'atMs must be ascending').optional(),
 }) satisfies z.ZodType<CompleteTrackRequest>;
 
 export const failTrackSchema = z.object({

@@ -4,6 +4,7 @@ import type {
   MediaKind,
   OutputFormat,
   PauseSpan,
+  TimingStep,
   VideoCodec,
 } from '@callrec/sdk/protocol';
 
@@ -46,6 +47,8 @@ export interface ProcessingTrack {
    */
   startedAt: number;
   endedAt?: number;
+  /** Received video: where its timestamps left how its frames were shown; the remux shifts them. */
+  timing?: TimingStep[];
 }
 
 export interface ProcessingResult {

@@ -1,5 +1,6 @@
 import type { CompleteTrackRequest, TrackInfo } from '@callrec/sdk/protocol';
 import { crashPoint } from '../crash-point.js';
+import { ApiError } from '../errors.js';
 import type { PendingCompletion, TrackState } from '../state/recording-state.js';
 import { checkParts, sameEtag } from '../storage/parts.js';
 import { change, type RecordingContext } from './context.js';
@@ -22,10 +23,18 @@ export function completeTrack(
     if (track.status === 'complete') return toTrackInfo(track);
     if (track.status === 'failed') throw trackNotActive(track);
     assertWithinRecording(draft, ctx.now(), 'endedAt', body.endedAt, track.startedAt);
+    if (body.timing && track.kind !== 'video') {
+      throw new ApiError(
+        400,
+        'timing_not_video',
+        `Track ${trackId} is ${track.kind}; timing steps are for video`,
+      );
+    }
     const request: PendingCompletion = {
       parts: [...body.parts].sort((a, b) => a.partNumber - b.partNumber),
       bytes: body.bytes,
       endedAt: body.endedAt,
+      ...(body.timing?.length ? { timing: body.timing } : {}),
     };
     if (
       track.completing &&
@@ -84,6 +93,7 @@ function markComplete(track: TrackState, completion: PendingCompletion, size: nu
   track.bytes = size;
   track.endedAt = completion.endedAt;
   track.parts = completion.parts;
+  if (completion.timing) track.timing = completion.timing;
 }
 
 function sameCompletion(a: PendingCompletion, b: PendingCompletion): boolean {

@@ -108,8 +108,8 @@ export class Processor {
     for (const t of complete) {
       const path = join(workDir, 'inputs', `${t.id}${extname(t.key)}`);
       await storage.download(t.key, path);
-      const { participantId, displayName, kind, startedAt, endedAt } = t;
-      tracks.push({ trackId: t.id, participantId, displayName, kind, path, startedAt, endedAt });
+      const { participantId, displayName, kind, startedAt, endedAt, timing } = t;
+      tracks.push({ trackId: t.id, participantId, displayName, kind, path, startedAt, endedAt, timing });
     }
     const { format, videoCodec, audioCodec } = state;
     return {

@@ -10,6 +10,7 @@ import type {
   RecordingStatus,
   StorageProviderName,
   ThumbnailInfo,
+  TimingStep,
   TrackInfo,
   UploadTarget,
   VideoCodec,
@@ -71,6 +72,7 @@ export interface PendingCompletion {
   parts: CompletedPart[];
   bytes: number;
   endedAt: number;
+  timing?: TimingStep[];
 }
 
 export type StoredEvent = {

@@ -17,7 +17,7 @@ export async function remuxTrack(
   signal?: AbortSignal,
 ): Promise<ProbedTrack> {
   const output = join(dir, `${track.trackId}.mkv`);
-  const args = remuxArgs(track.path, output, track.kind);
+  const args = remuxArgs(track.path, output, track.kind, track.timing);
   await runFfmpeg(args, { step: 'remux', inputs: [track.path], signal });
   const probed = await probe(output, signal);
   const stream = probed.streams.find((s) => s.kind === track.kind);
