@@ -1,5 +1,3 @@
-import { type LocalVideoClock, pageLocalVideoClock } from './local-video-clock.js';
-
 /**
  * Chunks read per track, about a second's worth: enough to see one delivered without delay. A
  * busy page gets its first frames and audio buffers in bursts: with 8 of each, two browsers'
@@ -8,8 +6,8 @@ import { type LocalVideoClock, pageLocalVideoClock } from './local-video-clock.j
 const CALIBRATION_CHUNKS = { video: 30, audio: 100 };
 /** A track that sends no media for this long leaves the start time to the caller's fallback. */
 const GIVE_UP_MS = 5_000;
-/** Offsets further apart than this belong to different clocks (a canvas counts from its first frame). */
-const SAME_CLOCK_MS = 1_000;
+
+import { median } from './median.js';
 
 type Source = 'audio' | 'local video' | 'remote video';
 
@@ -35,11 +33,11 @@ type TrackProcessorConstructor = new (init: {
  *
  * A received video frame is stamped with its render time until the first RTCP sender reports
  * arrive, a few seconds into a connection, and is delivered 11-16 ms ahead of it; after, with the
- * sender's capture time, behind delivery by the network and decoding (Chromium 156, loopback: 4-10
- * ms). Its own deliveries would date a render-time stamp about 20 ms early, so where a local video
- * track of the page showed the capture clock (LocalVideoClock), that dates it. A capture-time
- * stamp keeps the delivery estimate: it lies between the capture and the moment the frame was
- * shown, which is what the page's user saw with the sound.
+ * sender's capture time, behind delivery by the network and the jitter buffer. Either way it is
+ * dated by when the page got it to show, as the page got the sound to play: by the median
+ * delivery, as received frames come on a cadence of their own, 0-15 ms after the quickest
+ * (measured median 8 ms), and were shown as they came. ReceivedVideoTiming follows the delivery
+ * for the rest of the track, by the same median.
  *
  * A recorder attaches to its track inside `start()`, so a chunk delivered between the clone's
  * attaching and the recorder's goes to the clone only: the recorder's file then begins one chunk
@@ -69,47 +67,36 @@ export class FirstCapture {
   #releaseAfterStart: () => void = () => {};
   readonly #Processor: TrackProcessorConstructor;
   /**
-   * Capture-clock ms minus `performance.now()` ms. Video and audio stamps run on different clocks
-   * (hours apart measured), so each track maps its own: a chunk can only be read once it was
-   * captured (a frame) or ended (an audio buffer), so the largest `chunk end − arrival` seen is the
-   * offset less the smallest delivery delay (1-2 ms for a local camera, checked against
-   * `requestVideoFrameCallback`'s `captureTime`).
+   * `chunk end − arrival` per chunk read: capture-clock ms minus `performance.now()` ms, less the
+   * delivery delay. Video and audio stamps run on different clocks (hours apart measured), so each
+   * track maps its own: a chunk can only be read once it was captured (a frame) or ended (an audio
+   * buffer), so the largest is the offset less the smallest delivery delay (1-2 ms for a local
+   * camera, checked against `requestVideoFrameCallback`'s `captureTime`).
    */
-  #offset = Number.NEGATIVE_INFINITY;
+  readonly #offsets: number[] = [];
   /** Page ms of the recorder's `start()` call, once told. */
   #startCalledAt: number | undefined;
   #closed = false;
   readonly #result: Promise<number | undefined>;
 
   /** Open it right before the recorder's `start()`, and call `recorderStarted()` right after, in one task. */
-  static open(
-    track: MediaStreamTrack,
-    localVideo: LocalVideoClock = pageLocalVideoClock,
-  ): FirstCapture | undefined {
+  static open(track: MediaStreamTrack): FirstCapture | undefined {
     const Processor = (globalThis as { MediaStreamTrackProcessor?: TrackProcessorConstructor })
       .MediaStreamTrackProcessor;
     if (!Processor) return undefined;
     // The WebRTC spec labels a received track "remote video", and a clone keeps the label.
     const source: Source =
       track.kind === 'audio' ? 'audio' : track.label === 'remote video' ? 'remote video' : 'local video';
-    return new FirstCapture(track.clone(), Processor, source, localVideo);
+    return new FirstCapture(track.clone(), Processor, source);
   }
 
-  private constructor(
-    clone: MediaStreamTrack,
-    Processor: TrackProcessorConstructor,
-    source: Source,
-    localVideo: LocalVideoClock,
-  ) {
+  private constructor(clone: MediaStreamTrack, Processor: TrackProcessorConstructor, source: Source) {
     this.#clone = clone;
     this.#Processor = Processor;
     this.#reader = new Processor({ track: clone }).readable.getReader();
-    const read = this.#read(source === 'audio');
-    if (source === 'local video') localVideo.add(read.then(() => this.#ownOffset()));
-    this.#result = read.then(async () => {
+    this.#result = this.#read(source === 'audio').then(async () => {
       if (this.#first === undefined) return undefined;
-      const own = this.#offset;
-      const offset = source === 'remote video' ? receivedVideoOffset(own, await localVideo.offset()) : own;
+      const offset = source === 'remote video' ? median(this.#offsets) : Math.max(...this.#offsets);
       const after = await this.#firstAfterStart;
       const first = after === undefined || after <= this.#first ? this.#first : (this.#first + after) / 2;
       let capturedAt = first - offset;
@@ -166,10 +153,6 @@ export class FirstCapture {
     this.#clone.stop();
   }
 
-  #ownOffset(): number | undefined {
-    return this.#first === undefined ? undefined : this.#offset;
-  }
-
   async #read(audio: boolean): Promise<void> {
     const giveUp = setTimeout(() => this.close(), GIVE_UP_MS);
     try {
@@ -179,7 +162,7 @@ export class FirstCapture {
         const arrivedAt = performance.now();
         const capturedAt = value.timestamp / 1000;
         const end = audio ? capturedAt + (value.duration ?? 0) / 1000 : capturedAt;
-        this.#offset = Math.max(this.#offset, end - arrivedAt);
+        this.#offsets.push(end - arrivedAt);
         value.close();
         this.#first ??= capturedAt;
       }
@@ -192,15 +175,6 @@ export class FirstCapture {
       this.close();
     }
   }
-}
-
-/**
- * A received track's frames delivered before their stamps (a larger offset than the local clock's)
- * carry their render time, which the local clock dates exactly; otherwise its own estimate stays.
- */
-function receivedVideoOffset(own: number, local: number | undefined): number {
-  if (local === undefined || Math.abs(own - local) > SAME_CLOCK_MS) return own;
-  return Math.min(own, local);
 }
 
 function once(action: () => void): () => void {

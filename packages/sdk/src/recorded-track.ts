@@ -8,7 +8,7 @@ import type {
   TrackFailedEvent,
   TrackProgressEvent,
 } from './events.js';
-import { type MediaKind, PARTICIPANT_ID_PATTERN } from './protocol.js';
+import { type MediaKind, PARTICIPANT_ID_PATTERN, type TimingStep } from './protocol.js';
 import type { RetryOptions } from './retry.js';
 import { TrackRecorder } from './track-recorder.js';
 import { TrackUpload } from './track-upload.js';
@@ -111,7 +111,7 @@ export class RecordedTrack {
         this.#upload.begin(startedAt, options.clock.estimate);
       },
       onChunk: (chunk) => this.#upload.push(chunk, options.clock.serverNow()),
-      onStop: (endedAt) => this.#finish(options.clock.toServerTime(endedAt)),
+      onStop: (endedAt, _reason, timing) => this.#finish(options.clock.toServerTime(endedAt), timing),
       // The recorder stops by itself after an error; `onStop` then finishes the (failed) upload.
       onError: (error) => this.#upload.fail(error),
     });
@@ -171,10 +171,10 @@ export class RecordedTrack {
     return this.#done ?? Promise.resolve(this.stats);
   }
 
-  #finish(endedAt: number): void {
+  #finish(endedAt: number, timing: TimingStep[]): void {
     this.#endedAt = endedAt;
     if (this.#status !== 'failed' && this.#status !== 'interrupted') this.#status = 'finishing';
-    this.#upload.finish(endedAt).then(
+    this.#upload.finish(endedAt, timing).then(
       () => {
         this.#status = 'complete';
         this.#options.onEnded({ ...this.#progressEvent(), endedAt });

@@ -1,6 +1,7 @@
 import { RecorderError } from './errors.js';
 import { FirstCapture } from './first-capture.js';
-import type { MediaKind } from './protocol.js';
+import type { MediaKind, TimingStep } from './protocol.js';
+import { ReceivedVideoTiming } from './received-video-timing.js';
 
 /** Chromium stops within ~30 ms; this only guards against a recorder that never answers. */
 const STOP_TIMEOUT_MS = 10_000;
@@ -15,8 +16,11 @@ export interface TrackRecorderOptions {
   onStart: (startedAt: number) => void;
   /** Chunks arrive in recording order; only their concatenation is a valid file. */
   onChunk: (chunk: Blob) => void;
-  /** After the final chunk. Every started recorder calls it exactly once. */
-  onStop: (endedAt: number, reason: StopReason) => void;
+  /**
+   * After the final chunk. Every started recorder calls it exactly once. `timing`: where a
+   * received video track's timestamps left how its frames were shown (ReceivedVideoTiming).
+   */
+  onStop: (endedAt: number, reason: StopReason, timing: TimingStep[]) => void;
   onError: (error: RecorderError) => void;
 }
 
@@ -35,6 +39,9 @@ export class TrackRecorder {
   #startCalledAt = 0;
   /** While it finds when the recorder's first frame or sample was captured. */
   #firstCapture: FirstCapture | undefined;
+  /** For received video, for the whole recording. */
+  #timing: ReceivedVideoTiming | undefined;
+  #timingSteps: TimingStep[] = [];
   /** When a track that had no media at `start()` (a remote track before its first packet) got some. */
   #mediaArrivedAt: number | undefined;
   #startedAt: number | undefined;
@@ -106,6 +113,8 @@ export class TrackRecorder {
     if (this.kind === 'audio') this.#attachAudio();
     // A paused start records its first frame at `resume()`, which this does not follow.
     this.#firstCapture = paused ? undefined : FirstCapture.open(this.track);
+    this.#timing = ReceivedVideoTiming.open(this.track);
+    if (paused) this.#timing?.pause();
     this.#startCalledAt = Date.now();
     const startCalledAt = performance.now();
     try {
@@ -125,11 +134,15 @@ export class TrackRecorder {
    * A recorder that is not recording (stopped, or paused already) is left as it is.
    */
   pause(): void {
-    if (this.#recorder?.state === 'recording') this.#recorder.pause();
+    if (this.#recorder?.state !== 'recording') return;
+    this.#recorder.pause();
+    this.#timing?.pause();
   }
 
   resume(): void {
-    if (this.#recorder?.state === 'paused') this.#recorder.resume();
+    if (this.#recorder?.state !== 'paused') return;
+    this.#recorder.resume();
+    this.#timing?.resume();
   }
 
   /** Resolves with the end time once the final chunk was delivered. Safe to call repeatedly. */
@@ -169,7 +182,7 @@ export class TrackRecorder {
     const endedAt = Date.now();
     this.#endedAt = endedAt;
     this.#cleanUp();
-    this.#options.onStop(endedAt, this.#stopReason);
+    this.#options.onStop(endedAt, this.#stopReason, this.#timingSteps);
     this.#resolveStopped?.(endedAt);
   }
 
@@ -190,6 +203,8 @@ export class TrackRecorder {
     this.track.removeEventListener('ended', this.#onTrackEnded);
     this.#firstCapture?.close();
     this.#firstCapture = undefined;
+    if (this.#timing) this.#timingSteps = this.#timing.finish();
+    this.#timing = undefined;
     if (this.#audioElement) {
       this.#audioElement.pause();
       this.#audioElement.srcObject = null;

@@ -1,7 +1,7 @@
 import type { RecordingClient } from './api-client.js';
 import { type ChunkJournal, type JournaledTrack, MemoryChunkJournal } from './chunk-journal.js';
 import { RecorderError, type TrackFailure, toTrackFailure } from './errors.js';
-import type { ClockEstimate, CompletedPart, TrackInfo } from './protocol.js';
+import type { ClockEstimate, CompletedPart, TimingStep, TrackInfo } from './protocol.js';
 import { isTransient, type RetryOptions } from './retry.js';
 import {
   newJournaledTrack,
@@ -110,13 +110,13 @@ export class TrackUpload {
    * The recorder delivered its last chunk: upload the rest and complete the track. Rejects with
    * the track's failure if it failed at any point.
    */
-  finish(endedAt: number): Promise<TrackInfo> {
+  finish(endedAt: number, timing: TimingStep[] = []): Promise<TrackInfo> {
     this.#finishRequested = true;
-    this.#finished ??= this.#finish(endedAt);
+    this.#finished ??= this.#finish(endedAt, timing);
     return this.#finished;
   }
 
-  async #finish(endedAt: number): Promise<TrackInfo> {
+  async #finish(endedAt: number, timing: TimingStep[]): Promise<TrackInfo> {
     if (!this.#registration) {
       this.fail(new RecorderError('recorder_not_started', 'the recorder stopped before it started'));
     }
@@ -137,7 +137,12 @@ export class TrackUpload {
       }
       const { recordingId, trackId } = this.#options;
       const bytes = this.#journal.state.recordedBytes;
-      const info = await this.#api.completeTrack(recordingId, trackId, { parts, bytes, endedAt });
+      const info = await this.#api.completeTrack(recordingId, trackId, {
+        parts,
+        bytes,
+        endedAt,
+        ...(timing.length > 0 ? { timing } : {}),
+      });
       return await this.#completed(info);
     } catch (error) {
       this.fail(error);

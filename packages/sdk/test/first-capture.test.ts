@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FirstCapture } from '../src/first-capture.js';
-import { LocalVideoClock } from '../src/local-video-clock.js';
 
 type Chunk = { timestamp: number; duration?: number };
 
@@ -55,7 +54,7 @@ describe('FirstCapture', () => {
     const frames = [100, 133, 166].map((ms) => ({ timestamp: (ms + 5000) * 1000 }));
     const { track, closed, stopped } = fakeTrack('video', frames);
     pageClock([109, 135, 172, 200]);
-    const first = FirstCapture.open(track, new LocalVideoClock());
+    const first = FirstCapture.open(track);
     // Epoch = Date.now() − performance.now() + page time of the capture. The quickest delivery is
     // taken as instant, so the estimate is late by its 2 ms: 1_000_000 − 200 + (100 + 2).
     expect(await first?.result()).toBe(1_000_000 - 200 + 102);
@@ -69,7 +68,7 @@ describe('FirstCapture', () => {
     const buffers = [0, 10].map((ms) => ({ timestamp: (ms - 3000) * 1000, duration: 10_000 }));
     const { track } = fakeTrack('audio', buffers);
     pageClock([14, 21, 50]);
-    expect(await FirstCapture.open(track, new LocalVideoClock())?.result()).toBe(1_000_000 - 50 + 1);
+    expect(await FirstCapture.open(track)?.result()).toBe(1_000_000 - 50 + 1);
   });
 
   it("puts the first chunk between the two clones' when the recorder may have missed one", async () => {
@@ -78,14 +77,14 @@ describe('FirstCapture', () => {
     const buffers = [0, 10, 20].map((ms) => ({ timestamp: (ms - 3000) * 1000, duration: 10_000 }));
     const { track } = fakeTrack('audio', buffers, 'Default', buffers.slice(1));
     pageClock([11, 21, 31, 50]);
-    const first = FirstCapture.open(track, new LocalVideoClock());
+    const first = FirstCapture.open(track);
     first?.recorderStarted(0);
     expect(await first?.result()).toBe(1_000_000 - 50 + 1 + 5);
 
     // Both clones got the same first buffer: that one is the recorder's.
     const same = fakeTrack('audio', buffers);
     pageClock([11, 21, 31, 50]);
-    const agreed = FirstCapture.open(same.track, new LocalVideoClock());
+    const agreed = FirstCapture.open(same.track);
     agreed?.recorderStarted(0);
     expect(await agreed?.result()).toBe(1_000_000 - 50 + 1);
   });
@@ -96,25 +95,19 @@ describe('FirstCapture', () => {
     const frames = [100, 160, 193].map((ms) => ({ timestamp: (ms + 5000) * 1000 }));
     const canvas = fakeTrack('video', frames);
     pageClock([125, 161, 194, 200]);
-    const first = FirstCapture.open(canvas.track, new LocalVideoClock());
+    const first = FirstCapture.open(canvas.track);
     first?.recorderStarted(124);
     expect(await first?.result()).toBe(1_000_000 - 200 + 124);
 
     // A camera's first frame after the call was captured after it: its capture time stays.
     const camera = fakeTrack('video', frames);
     pageClock([101, 161, 194, 200]);
-    const fresh = FirstCapture.open(camera.track, new LocalVideoClock());
+    const fresh = FirstCapture.open(camera.track);
     fresh?.recorderStarted(99);
     expect(await fresh?.result()).toBe(1_000_000 - 200 + 101);
   });
 
   describe('a received video track', () => {
-    // The page's camera, on capture clock = page clock + 5000 ms, delivered 1 ms after capture.
-    async function calibrateCamera(clock: LocalVideoClock) {
-      const camera = fakeTrack('video', [{ timestamp: 5_100_000 }]);
-      pageClock([101, 150]);
-      await FirstCapture.open(camera.track, clock)?.result();
-    }
     const received = (frames: number[]) =>
       fakeTrack(
         'video',
@@ -122,39 +115,27 @@ describe('FirstCapture', () => {
         'remote video',
       );
 
-    it("dates frames stamped with their render time by the camera's clock", async () => {
-      // Before the first RTCP sender reports: frames come 14, 16 (the most), 12 ms before their stamps.
-      const clock = new LocalVideoClock();
-      await calibrateCamera(clock);
+    it('dates frames stamped with their render time by their median delivery, before the stamp', async () => {
+      // Before the first RTCP sender reports: frames come 14 (the median), 16, 12 ms before their
+      // stamps; the quickest would date it 2 ms earlier.
       const { track } = received([300, 333, 366]);
       pageClock([286, 317, 354, 400]);
-      // Its own deliveries would put the first frame at 300 − 16; the camera's clock puts it at
-      // 300 + 1 (the camera's own delivery).
-      expect(await FirstCapture.open(track, clock)?.result()).toBe(1_000_000 - 400 + 301);
+      expect(await FirstCapture.open(track)?.result()).toBe(1_000_000 - 400 + 286);
     });
 
-    it("keeps its own deliveries for frames stamped with the sender's capture time", async () => {
-      // After the reports: stamps are the sender's capture, 30, 25 (the least), 28 ms before delivery.
-      const clock = new LocalVideoClock();
-      await calibrateCamera(clock);
+    it("dates frames stamped with the sender's capture time by their median delivery, after it", async () => {
+      // After the reports: stamps are the sender's capture, 30, 25, 28 (the median) ms before delivery.
       const { track } = received([300, 333, 366]);
       pageClock([330, 358, 394, 400]);
-      expect(await FirstCapture.open(track, clock)?.result()).toBe(1_000_000 - 400 + 325);
+      expect(await FirstCapture.open(track)?.result()).toBe(1_000_000 - 400 + 328);
     });
 
-    it('keeps its own deliveries without a local camera, or with one on another clock', async () => {
-      const { track } = received([300, 333]);
-      pageClock([286, 317, 400]);
-      expect(await FirstCapture.open(track, new LocalVideoClock())?.result()).toBe(1_000_000 - 400 + 284);
-
-      // A canvas counts from its first frame: its offset is hours away from the capture clock.
-      const canvasClock = new LocalVideoClock();
-      const canvas = fakeTrack('video', [{ timestamp: 0 }]);
-      pageClock([4000, 4100]);
-      await FirstCapture.open(canvas.track, canvasClock)?.result();
-      const again = received([300, 333]);
-      pageClock([286, 317, 400]);
-      expect(await FirstCapture.open(again.track, canvasClock)?.result()).toBe(1_000_000 - 400 + 284);
+    it('keeps a stamp from before the start() call: its file counts from that stamp', async () => {
+      const { track } = received([300, 333, 366]);
+      pageClock([286, 317, 354, 400]);
+      const first = FirstCapture.open(track);
+      first?.recorderStarted(350);
+      expect(await first?.result()).toBe(1_000_000 - 400 + 286);
     });
   });
 
