@@ -23,43 +23,39 @@ import {
  * A/V sync (issue 5): the fake camera flashes and the fake microphone beeps at the same instants
  * of a looping pattern (media-sync/fixtures.ts). A second participant gets the camera through a
  * loopback peer connection, with its own beeps at another pitch, and is recorded as the receiving
- * page gets it. Every output must show each flash where its audio puts it.
+ * page gets it. Every output must show each flash where its reference puts it against its beeps:
+ * a frame on average, never more than two.
  *
- * Issue 5 asks for a frame on average and never more than two frames off. The SDK places each
- * track at the capture time of the first frame or sample its recorder got (FirstCapture, read on
- * Chromium's capture clock, bracketed by a clone opened before and one opened after the
- * recorder's start), the server places Chromium's Opus 6.5 ms earlier (its header leaves out the
- * encoder's priming), and the composite's Opus keeps its own priming out of the picture's way
- * (audioEncoderDelaySamples). On 2026-12-03, in 11 runs at load averages 1.1-4.2 (six with one
- * or two busy loops beside them), the local file's mean was within 2 ms of its reference, worst
- * 2 ms, and the local composite's within 15 ms, worst 15 ms (the composite's fixed 30 fps grid
- * moves every flash of a track by the same part of a frame). So the local participant's outputs
- * are held to the target. The remote participant's are not yet: in 20 runs the remote file's
- * mean was within 4 ms in 15 and 13-45 ms late (video after audio) in 5, with no sign of a wrong
- * start in the SDK's dating; the remote composite's was 4-11 ms in 8 of 11 and 25-37 ms in 3;
- * worst 48 ms. Chromium stamps received video with its render time until the first RTCP sender
- * reports (the SDK dates it by the page's camera clock, LocalVideoClock), and received audio's
- * first 10 ms buffer 9 ms later than the buffers after it; the remote reference muxes by those
- * same stamps, so part of that spread may be the reference's.
- * reference's. They are held to 1.5 frames mean and 3 worst.
+ * The local reference is not the pattern: Chromium's fake camera and microphone start apart and
+ * run on separate clocks, and the camera slips behind whenever the machine is busy (measured:
+ * flashes 120 ms after their beeps 1 s in, 400 ms 5 s in, on this 2-core machine). What the
+ * browser captured together is what one plain MediaRecorder makes of the same two tracks
+ * (Chromium muxes them by capture time; its audio is PCM, see startReference), so the local
+ * participant is also recorded that way in the page, and each output must keep the A/V relation
+ * of that reference, flash by flash.
  *
- * The reference is not the pattern: Chromium's fake camera and microphone start apart and run on
- * separate clocks, and the camera slips behind whenever the machine is busy (measured: flashes
- * 120 ms after their beeps 1 s in, 400 ms 5 s in, on this 2-core machine). What the browser
- * captured together is what one plain MediaRecorder makes of the same two tracks (Chromium muxes
- * them by capture time; its audio is PCM, see startReference), so each participant is also
- * recorded that way in the page, and each output must keep the A/V relation of that reference,
- * flash by flash.
+ * The remote reference is what the receiving page was shown and played: each flash when its
+ * frame arrived, each beep at its playout. The received video goes through a 150 ms jitter
+ * buffer (`jitterBufferTarget`), as on a real network. Chromium stamps received frames with their
+ * render time until the sender's RTCP reports arrive, 2-3 s in, and with the sender's capture
+ * time after: 150 ms earlier than they were shown. Without the SDK's timing steps
+ * (ReceivedVideoTiming) every remote flash after that came out 146-160 ms (4.5 frames) early.
+ *
+ * Measured on 2026-12-03, 3 runs: the remote video track as remuxed with its step (one, of
+ * 151-155 ms, 1.9-2.2 s in) lay 0-2 ms from the reference on average, its audio within 2 ms. The
+ * remote participant joins 300 ms late, so its file and its composite cell are drawn on the 30 fps
+ * grid, which moves every flash of a track by the same part of a frame (up to half): means of
+ * -8 to 13 ms, worst flash 26 ms. A plain recorder of the received tracks is no reference: it
+ * writes the capture times for video and holds video frames back to its audio's 10 ms steps.
  */
 const SYNC = syncFixturePaths(MEDIA_DIR);
 const RECORD_MS = 15_000;
 const FRAME_MS = 1000 / FPS;
-/** Issue 5's target is 1 frame mean, 2 frames worst; see above for the remote participant's. */
-const LIMITS_MS = {
-  local: { mean: FRAME_MS, worst: 2 * FRAME_MS },
-  remote: { mean: 1.5 * FRAME_MS, worst: 3 * FRAME_MS },
-};
+/** Issue 5's target: 1 frame mean, 2 frames worst. */
+const LIMITS_MS = { mean: FRAME_MS, worst: 2 * FRAME_MS };
 const REMOTE_BEEP_HZ = 2000;
+/** The received video's jitter buffer, ms: what Chromium's received-video timestamps leave out. */
+const REMOTE_VIDEO_DELAY_MS = 150;
 /** Events each side must show for the figures to mean anything. */
 const MIN_EVENTS = 6;
 /** Output time 0 is this close to the reference's start: within half a loop, so the loop cannot alias. */
@@ -100,6 +96,7 @@ test('every output keeps audio and video in sync, local and remote', async ({ pa
         beepHz: REMOTE_BEEP_HZ,
         patternMs: PATTERN_SECONDS.map((s) => s * 1000),
         loopMs: LOOP_SECONDS * 1000,
+        videoDelayMs: REMOTE_VIDEO_DELAY_MS,
       },
     },
   );
@@ -121,12 +118,11 @@ test('every output keeps audio and video in sync, local and remote', async ({ pa
       test.info().outputPath('local-reference.webm'),
       FIXTURE_BEEP_HZ,
     ),
-    remote: await referenceEvents(
-      references.remote,
-      test.info().outputPath('remote-reference.webm'),
-      REMOTE_BEEP_HZ,
-    ),
+    remote: { flashes: references.remote.flashes, beeps: references.remote.beeps },
   };
+  await writeFile(test.info().outputPath('references.json'), JSON.stringify(reference));
+  const remoteVideo = info.tracks.find((t) => t.participantId === 'remote' && t.kind === 'video');
+  console.log(`[av-sync] remote video timing steps: ${JSON.stringify(remoteVideo?.timing ?? [])}`);
   for (const [who, events] of Object.entries(reference)) {
     console.log(`[av-sync] ${who} reference: ${events.flashes.length} flashes, ${events.beeps.length} beeps`);
     expect(events.flashes.length, `${who} reference flashes`).toBeGreaterThanOrEqual(MIN_EVENTS);
@@ -172,8 +168,9 @@ test('every output keeps audio and video in sync, local and remote', async ({ pa
     );
     expect.soft(audio.events.length, `${output.name}: beeps matched`).toBeGreaterThanOrEqual(MIN_EVENTS);
     expect.soft(video.events.length, `${output.name}: flashes matched`).toBeGreaterThanOrEqual(MIN_EVENTS);
-    const limits = LIMITS_MS[output.who];
-    expect.soft(stats.meanAbs, `${output.name}: mean |video − audio|, ms`).toBeLessThanOrEqual(limits.mean);
-    expect.soft(stats.max, `${output.name}: worst flash, ms`).toBeLessThanOrEqual(limits.worst);
+    expect
+      .soft(stats.meanAbs, `${output.name}: mean |video − audio|, ms`)
+      .toBeLessThanOrEqual(LIMITS_MS.mean);
+    expect.soft(stats.max, `${output.name}: worst flash, ms`).toBeLessThanOrEqual(LIMITS_MS.worst);
   }
 });

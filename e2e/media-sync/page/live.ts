@@ -43,35 +43,52 @@ interface Inspection {
   onset?: number;
 }
 
+/**
+ * `arrival`: onsets are when the chunk reached the page, not its timestamp. A received video
+ * frame is shown on arrival, at its render time, while its timestamp is the sender's capture time
+ * once RTCP sender reports came (ReceivedVideoTiming in the SDK).
+ */
 function watch(
   track: MediaStreamTrack,
   inspect: (chunk: VideoFrame | AudioData) => Promise<Inspection>,
+  clock: 'stamp' | 'arrival' = 'stamp',
 ): Watch {
   const clone = track.clone();
   const reader = new MediaStreamTrackProcessor({ track: clone }).readable.getReader();
   const stamps: number[] = [];
+  const arrivals: number[] = [];
   let clockOffset = Number.NEGATIVE_INFINITY;
   let chunks = 0;
   let stopped = false;
+  const handle = async (value: VideoFrame | AudioData, readAt: number) => {
+    try {
+      const { end, onset } = await inspect(value);
+      // A chunk can only be read once it ended: the fastest one bounds the clock offset.
+      clockOffset = Math.max(clockOffset, end - readAt);
+      if (onset !== undefined) {
+        stamps.push(onset);
+        arrivals.push(readAt);
+      }
+    } finally {
+      value.close();
+    }
+  };
   const pump = async () => {
+    // Inspected in order, but without holding up the next read: a read that waited for the
+    // inspection of the chunk before would come late, and a received frame's read is its arrival.
+    let inspected = Promise.resolve();
     while (!stopped) {
       const { value, done } = await reader.read();
-      if (done || !value) return;
+      if (done || !value) break;
       const readAt = performance.now();
       chunks++;
-      try {
-        const { end, onset } = await inspect(value);
-        // A chunk can only be read once it ended: the fastest one bounds the clock offset.
-        clockOffset = Math.max(clockOffset, end - readAt);
-        if (onset !== undefined) stamps.push(onset);
-      } finally {
-        value.close();
-      }
+      inspected = inspected.then(() => handle(value, readAt));
     }
+    await inspected;
   };
   pump().catch((error: unknown) => console.error(`watch of the ${track.kind} track failed`, error));
   return {
-    onsets: () => stamps.map((t) => t - clockOffset),
+    onsets: () => (clock === 'arrival' ? [...arrivals] : stamps.map((t) => t - clockOffset)),
     stamps: () => [...stamps],
     clockOffset: () => clockOffset,
     seen: () => chunks,
@@ -105,16 +122,17 @@ async function brightness(frame: VideoFrame): Promise<number> {
   return sum / (size * size);
 }
 
-/** A frame's timestamp is its capture time. */
-export function watchFlashes(track: MediaStreamTrack): Watch {
+/** A local frame's timestamp is its capture time; a received one is `shown` when it arrives. */
+export function watchFlashes(track: MediaStreamTrack, { shown = false } = {}): Watch {
   let dark = QUIET_FRAMES;
-  return watch(track, async (chunk) => {
+  const inspect = async (chunk: VideoFrame | AudioData) => {
     const at = chunk.timestamp / 1000;
     const bright = (await brightness(chunk as VideoFrame)) > BRIGHT;
     const onset = bright && dark >= QUIET_FRAMES;
     dark = bright ? 0 : dark + 1;
     return onset ? { start: at, end: at, onset: at } : { start: at, end: at };
-  });
+  };
+  return watch(track, inspect, shown ? 'arrival' : 'stamp');
 }
 
 export function watchBeeps(track: MediaStreamTrack): Watch {

@@ -7,7 +7,15 @@ export interface Loopback {
   close(): void;
 }
 
-export async function loopback(tracks: readonly MediaStreamTrack[]): Promise<Loopback> {
+/**
+ * `videoDelayMs`: the received video's jitter buffer holds each frame this long (its
+ * `jitterBufferTarget`), as a real network's jitter makes it: the delay Chromium's timestamps of
+ * received video lose once RTCP sender reports arrive, and the recording must keep.
+ */
+export async function loopback(
+  tracks: readonly MediaStreamTrack[],
+  { videoDelayMs }: { videoDelayMs?: number } = {},
+): Promise<Loopback> {
   const sender = new RTCPeerConnection();
   const receiver = new RTCPeerConnection();
   sender.onicecandidate = (e) => e.candidate && void receiver.addIceCandidate(e.candidate);
@@ -17,6 +25,9 @@ export async function loopback(tracks: readonly MediaStreamTrack[]): Promise<Loo
   const remote: MediaStreamTrack[] = [];
   const received = new Promise<void>((resolve) => {
     receiver.ontrack = (event) => {
+      if (event.track.kind === 'video' && videoDelayMs !== undefined) {
+        event.receiver.jitterBufferTarget = videoDelayMs;
+      }
       remote.push(event.track);
       if (remote.length === tracks.length) resolve();
     };

@@ -76,6 +76,8 @@ export function loopedInstants(
   return instants;
 }
 
+const REMOTE_JOINS_AFTER_MS = 300;
+
 /** One MediaRecorder for a participant's audio and video together: Chromium's own A/V sync, the reference. */
 export interface Reference {
   /** The recorder's `start` event, epoch ms of the page's clock. */
@@ -86,8 +88,11 @@ export interface Reference {
 
 export interface CameraCall {
   recorder: Sdk.CallRecorder;
-  /** Stops the recorder (the recording too, unless `endRecording` is false) and the references. */
-  finish(stop?: { endRecording?: boolean }): Promise<{ local?: Reference; remote?: Reference }>;
+  /**
+   * Stops the recorder (the recording too, unless `endRecording` is false) and the references:
+   * the local participant's file, and the remote participant's flashes and beeps as the page got them.
+   */
+  finish(stop?: { endRecording?: boolean }): Promise<{ local?: Reference; remote?: LiveEvents }>;
 }
 
 /**
@@ -116,12 +121,18 @@ function startReference(tracks: MediaStreamTrack[]): () => Promise<Reference> {
  * The fake camera and microphone recorded as participant `local`. With `remote`, also a remote
  * participant `remote`, received through a loopback peer connection: the camera's video and a
  * synthetic microphone beeping the same pattern at `remote.beepHz` (so the composite's mix keeps
- * the two apart), recorded as the receiving page gets them. Each participant is also recorded
- * into one A/V file by a plain MediaRecorder: the reference.
+ * the two apart), recorded as the receiving page gets them.
+ *
+ * The references: the local participant is also recorded into one A/V file by a plain
+ * MediaRecorder, which muxes by capture time. The remote one is what the page was given: each
+ * flash when its frame arrived, each beep at its playout (its timestamp). A plain recorder of the
+ * received tracks is no reference: it writes the sender's capture times for video once RTCP
+ * sender reports arrive and playout times for audio, and its muxer holds video frames back to
+ * the audio's 10 ms steps.
  */
 export async function startCameraCall(
   options: SessionOptions & {
-    remote?: { beepHz: number; patternMs: readonly number[]; loopMs: number };
+    remote?: { beepHz: number; patternMs: readonly number[]; loopMs: number; videoDelayMs?: number };
     /** Default true. */
     references?: boolean;
   },
@@ -132,12 +143,12 @@ export async function startCameraCall(
   step('camera open');
   let remote: { video: MediaStreamTrack; audio: MediaStreamTrack; close(): void } | undefined;
   if (options.remote) {
-    const { beepHz, patternMs, loopMs } = options.remote;
+    const { beepHz, patternMs, loopMs, videoDelayMs } = options.remote;
     const microphone = synthesize({ beepHz, background: '#202020' });
     const { audio } = tracksOf(microphone.stream);
     for (const track of microphone.stream.getVideoTracks()) track.stop();
     microphone.schedule(loopedInstants(performance.now() + 200, patternMs, loopMs, 300_000));
-    const link = await loopback([local.video, audio]);
+    const link = await loopback([local.video, audio], videoDelayMs === undefined ? {} : { videoDelayMs });
     step('loopback connected');
     remote = {
       ...tracksOf(new MediaStream(link.remote)),
@@ -147,18 +158,22 @@ export async function startCameraCall(
       },
     };
   }
-  const references: (() => Promise<Reference>)[] = [];
-  if (options.references !== false) {
-    references.push(startReference([local.video, local.audio]));
-    if (remote) references.push(startReference([remote.video, remote.audio]));
-    step('reference recorders started');
-  }
+  const withReferences = options.references !== false;
+  const localReference = withReferences ? startReference([local.video, local.audio]) : undefined;
+  const shown =
+    withReferences && remote
+      ? { flashes: watchFlashes(remote.video, { shown: true }), beeps: watchBeeps(remote.audio) }
+      : undefined;
+  if (withReferences) step('references started');
   const recorder = new (sdk().CallRecorder)({ serverUrl: options.serverUrl, token: options.token });
   await recorder.start(startOptions(options));
   step('recording started');
   recorder.addTrack(local.audio, { participantId: 'local', displayName: 'Local' });
   recorder.addTrack(local.video, { participantId: 'local', displayName: 'Local' });
   if (remote) {
+    // The remote participant joins a little later, so the local one is first and takes the
+    // composite's left cell (a race of a millisecond otherwise).
+    await new Promise((resolve) => setTimeout(resolve, REMOTE_JOINS_AFTER_MS));
     recorder.addTrack(remote.audio, { participantId: 'remote', displayName: 'Remote' });
     recorder.addTrack(remote.video, { participantId: 'remote', displayName: 'Remote' });
   }
@@ -166,9 +181,13 @@ export async function startCameraCall(
     recorder,
     async finish(stop = {}) {
       await recorder.stop(stop);
-      const [localFile, remoteFile] = await Promise.all(references.map((finish) => finish()));
+      const localFile = await localReference?.();
+      const remoteEvents = shown ? collect(shown) : undefined;
       remote?.close();
-      return { ...(localFile ? { local: localFile } : {}), ...(remoteFile ? { remote: remoteFile } : {}) };
+      return {
+        ...(localFile ? { local: localFile } : {}),
+        ...(remoteEvents ? { remote: remoteEvents } : {}),
+      };
     },
   };
 }
