@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSdkPage, type SdkPage } from './support/sdk-in-chromium.js';
+import { describe, expect, it } from 'vitest';
+import { FAKE_MEDIA_ARGS, sdkPageForFile } from './support/sdk-in-chromium.js';
 
 // FirstCapture in real Chromium, for a video track received over a loopback RTCPeerConnection
 // from the page's fake camera. Until the first RTCP sender reports, Chromium stamps received frames
@@ -62,23 +62,15 @@ const RUNNER = `
   globalThis.sdkReady = true;
 `;
 
-let page: SdkPage;
-beforeAll(async () => {
-  page = await openSdkPage(RUNNER, {
-    args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream=fps=30'],
-  });
-}, 30_000);
-afterAll(async () => {
-  await page?.close();
-});
+const sdkPage = sdkPageForFile(RUNNER, { args: FAKE_MEDIA_ARGS });
 
 type Dated = { dated: number; stamp: number; arrived: number };
 const dateReceived = () =>
-  page.page.evaluate(() => (globalThis as unknown as { dateReceived(): Promise<Dated> }).dateReceived());
+  sdkPage().page.evaluate(() => (globalThis as unknown as { dateReceived(): Promise<Dated> }).dateReceived());
 
 describe('FirstCapture on a received video track, in Chromium', () => {
   it('dates it by its median delivery, before its stamp early in a connection, after it later', async () => {
-    const label = await page.page.evaluate(() =>
+    const label = await sdkPage().page.evaluate(() =>
       (globalThis as unknown as { connect(): Promise<string> }).connect(),
     );
     expect(label).toBe('remote video');
@@ -89,7 +81,7 @@ describe('FirstCapture on a received video track, in Chromium', () => {
     expect(Math.abs(early.arrived - early.dated), 'ms from when it arrived').toBeLessThanOrEqual(4);
 
     // Once the sender reports came, stamps are the sender's capture, before delivery.
-    await page.page.waitForTimeout(6_000);
+    await sdkPage().page.waitForTimeout(6_000);
     const later = await dateReceived();
     expect(later.dated - later.stamp, 'ms after its stamp').toBeGreaterThan(0);
     expect(Math.abs(later.arrived - later.dated), 'ms from when it arrived').toBeLessThanOrEqual(4);

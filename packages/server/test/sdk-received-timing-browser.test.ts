@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSdkPage, type SdkPage } from './support/sdk-in-chromium.js';
+import { describe, expect, it } from 'vitest';
+import { FAKE_MEDIA_ARGS, sdkPageForFile } from './support/sdk-in-chromium.js';
 
 // ReceivedVideoTiming in real Chromium: the fake camera sent over a loopback RTCPeerConnection
 // whose receiver holds video frames 150 ms (`jitterBufferTarget`), as a jittery network makes it.
@@ -51,21 +51,13 @@ const RUNNER = `
   globalThis.sdkReady = true;
 `;
 
-let page: SdkPage;
-beforeAll(async () => {
-  page = await openSdkPage(RUNNER, {
-    args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream=fps=30'],
-  });
-}, 30_000);
-afterAll(async () => {
-  await page?.close();
-});
+const sdkPage = sdkPageForFile(RUNNER, { args: FAKE_MEDIA_ARGS });
 
 type Followed = { steps: { atMs: number; shiftMs: number }[]; first: number; last: number };
 
 describe('ReceivedVideoTiming, in Chromium', () => {
   it('finds the jump back of received timestamps when the RTCP sender reports arrive', async () => {
-    const followed = await page.page.evaluate(
+    const followed = await sdkPage().page.evaluate(
       (ms) => (globalThis as unknown as { follow(ms: number): Promise<Followed> }).follow(ms),
       8_000,
     );

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import ts from 'typescript';
+import { afterAll, beforeAll } from 'vitest';
 
 /**
  * The SDK's own modules, served to headless Chromium from a loopback origin: each
@@ -89,5 +90,26 @@ export async function openSdkPage(pageScript: string, options: SdkPageOptions = 
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/** Chromium's fake camera (30 fps) and microphone, allowed without asking. */
+export const FAKE_MEDIA_ARGS = [
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream=fps=30',
+];
+
+/** One page for a whole test file, opened before its tests and closed after; call at the top level. */
+export function sdkPageForFile(pageScript: string, options: SdkPageOptions = {}): () => SdkPage {
+  let page: SdkPage | undefined;
+  beforeAll(async () => {
+    page = await openSdkPage(pageScript, options);
+  }, 30_000);
+  afterAll(async () => {
+    await page?.close();
+  });
+  return () => {
+    if (!page) throw new Error('the SDK page did not open');
+    return page;
   };
 }
