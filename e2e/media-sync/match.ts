@@ -3,6 +3,7 @@
  * ms of the real clock; output times are seconds of the output. A stream that is placed right has
  * one origin (the real instant of output time 0) that maps every output event onto its live one.
  */
+import { median } from '../../packages/sdk/src/median.js';
 
 export interface MatchedEvent {
   /** Real epoch ms, measured live. */
@@ -30,14 +31,6 @@ export interface FitOptions {
    */
   toleranceMs?: number;
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 /**
  * Tries every origin one (live, output) pair suggests and keeps the one that pairs most events

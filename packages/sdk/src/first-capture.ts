@@ -1,3 +1,5 @@
+import { median } from './median.js';
+
 /**
  * Chunks read per track, about a second's worth: enough to see one delivered without delay. A
  * busy page gets its first frames and audio buffers in bursts: with 8 of each, two browsers'
@@ -6,8 +8,6 @@
 const CALIBRATION_CHUNKS = { video: 30, audio: 100 };
 /** A track that sends no media for this long leaves the start time to the caller's fallback. */
 const GIVE_UP_MS = 5_000;
-
-import { median } from './median.js';
 
 type Source = 'audio' | 'local video' | 'remote video';
 

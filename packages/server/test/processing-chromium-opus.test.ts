@@ -1,14 +1,14 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { undeclaredPrimingMs } from '../src/processing/codecs.js';
 import { hexDumpBytes, opusPreSkip, probe } from '../src/processing/ffprobe.js';
 import type { ProcessingTrack } from '../src/processing/job.js';
 import { remuxTrack } from '../src/processing/steps/remux-track.js';
-import { openSdkPage, type SdkPage } from './support/sdk-in-chromium.js';
+import { sdkPageForFile } from './support/sdk-in-chromium.js';
+import { tempDirForFile } from './support/temp-dir.js';
 
 const exec = promisify(execFile);
 
@@ -77,16 +77,8 @@ async function beepOnsets(path: string): Promise<number[]> {
   return onsets;
 }
 
-let page: SdkPage;
-let dir: string;
-beforeAll(async () => {
-  page = await openSdkPage(RUNNER);
-  dir = await mkdtemp(join(tmpdir(), 'callrec-chromium-opus-'));
-}, 30_000);
-afterAll(async () => {
-  await page?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+const sdkPage = sdkPageForFile(RUNNER);
+const workDir = tempDirForFile('callrec-chromium-opus-');
 
 const track = (trackId: string, path: string): ProcessingTrack => ({
   trackId,
@@ -109,10 +101,10 @@ describe("Chromium's Opus priming", () => {
   });
 
   it('places a recorded Opus track so its sounds land where the same PCM recording has them', async () => {
-    const files = await page.page.evaluate(() =>
+    const files = await sdkPage().page.evaluate(() =>
       (globalThis as unknown as { recordBeeps(): Promise<{ opus: string; pcm: string }> }).recordBeeps(),
     );
-    const raw = { opus: join(dir, 'opus.webm'), pcm: join(dir, 'pcm.webm') };
+    const raw = { opus: join(workDir(), 'opus.webm'), pcm: join(workDir(), 'pcm.webm') };
     await writeFile(raw.opus, Buffer.from(files.opus, 'base64'));
     await writeFile(raw.pcm, Buffer.from(files.pcm, 'base64'));
 
@@ -120,8 +112,8 @@ describe("Chromium's Opus priming", () => {
     const opusStream = (await probe(raw.opus)).streams.find((s) => s.kind === 'audio');
     expect(opusStream).toMatchObject({ codec: 'opus', opusPreSkip: 0 });
 
-    const opus = await remuxTrack(track('opus', raw.opus), dir);
-    const pcm = await remuxTrack(track('pcm', raw.pcm), dir);
+    const opus = await remuxTrack(track('opus', raw.opus), workDir());
+    const pcm = await remuxTrack(track('pcm', raw.pcm), workDir());
     expect(pcm.track.startedAt, 'PCM stays where it was recorded').toBe(1_700_000_000_000);
     const epochOnsets = async (t: typeof opus) =>
       (await beepOnsets(t.path)).map((s) => t.track.startedAt + s * 1000);

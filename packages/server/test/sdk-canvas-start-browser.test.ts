@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSdkPage, type SdkPage } from './support/sdk-in-chromium.js';
+import { describe, expect, it } from 'vitest';
+import { sdkPageForFile } from './support/sdk-in-chromium.js';
+import { tempDirForFile } from './support/temp-dir.js';
 
 const exec = promisify(execFile);
 
@@ -68,16 +68,8 @@ const RUNNER = `
   globalThis.sdkReady = true;
 `;
 
-let page: SdkPage;
-let dir: string;
-beforeAll(async () => {
-  page = await openSdkPage(RUNNER);
-  dir = await mkdtemp(join(tmpdir(), 'callrec-canvas-'));
-}, 30_000);
-afterAll(async () => {
-  await page?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+const sdkPage = sdkPageForFile(RUNNER);
+const workDir = tempDirForFile('callrec-canvas-');
 
 type Recorded = { bytes: number[]; startedAt: number; drawn: number[] };
 
@@ -111,11 +103,11 @@ async function framesOf(path: string): Promise<{ pts: number; frame: number }[]>
 
 describe('TrackRecorder on a canvas, in Chromium', () => {
   it('reports the file’s time 0 although the first frame is one drawn before start()', async () => {
-    const recorded = await page.page.evaluate(
+    const recorded = await sdkPage().page.evaluate(
       (stillMs) => (globalThis as unknown as { record(ms: number): Promise<Recorded> }).record(stillMs),
       200,
     );
-    const path = join(dir, 'canvas.webm');
+    const path = join(workDir(), 'canvas.webm');
     await writeFile(path, Buffer.from(recorded.bytes));
     const frames = await framesOf(path);
     expect(frames[0], 'the file begins with the still frame').toMatchObject({ pts: 0, frame: 0 });
