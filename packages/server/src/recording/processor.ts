@@ -64,6 +64,8 @@ export class Processor {
         emit('thumbnailsGenerated', { recordingId: id, count: result.thumbnails.length }),
       );
       const { outputs, thumbnails } = await this.#upload(id, result);
+      // Before anyone is told: a completed recording has nothing left in the work directory.
+      await this.#removeWorkDir(workDir);
       await change(this.#ctx, id, (draft, emit) => {
         const composite = outputs.find((o) => o.kind === 'composite') as StoredOutput;
         draft.outputs = outputs;
@@ -81,9 +83,17 @@ export class Processor {
         });
       });
     } catch (err) {
+      if (workDir) await this.#removeWorkDir(workDir);
       await this.#fail(id, err);
-    } finally {
-      if (workDir) await rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  /** A work directory left behind is only disk: it is logged, and the next start clears it. */
+  async #removeWorkDir(workDir: string): Promise<void> {
+    try {
+      await rm(workDir, { recursive: true, force: true });
+    } catch (err) {
+      this.#ctx.logger.error(`callrec: could not remove the work directory ${workDir}`, err);
     }
   }
 
