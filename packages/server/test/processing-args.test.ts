@@ -82,9 +82,9 @@ describe('compositeArgs', () => {
         'scale=640:720:force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1[v1]',
       '[o0][v1]overlay=x=640+(640-overlay_w)/2:y=0+(720-overlay_h)/2:eval=frame:eof_action=pass[o1]',
       '[o1]format=yuv420p[vout]',
-      '[2:a]aresample=48000:async=1,pan=stereo|c0=c0|c1=c0,' +
+      '[2:a]aresample=48000:min_comp=0.001:max_soft_comp=0.02:min_hard_comp=0.02:flags=res,pan=stereo|c0=c0|c1=c0,' +
         'aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,adelay=delays=312S:all=1[a0]',
-      '[3:a]aresample=48000:async=1,' +
+      '[3:a]aresample=48000:min_comp=0.001:max_soft_comp=0.02:min_hard_comp=0.02:flags=res,' +
         'aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,adelay=delays=96312S:all=1[a1]',
       '[a0][a1]amix=inputs=2:duration=longest:dropout_transition=0:normalize=0,apad=whole_dur=5.778[aout]',
     ].join(';');

@@ -33,6 +33,12 @@ describe('copySource', () => {
     expect(copySource([track], 6, 'mp4', 'h264')).toBeUndefined();
     expect(copySource([], 6, 'webm', 'vp8')).toBeUndefined();
   });
+
+  it('refuses sound whose timestamps stray from it past their jitter', () => {
+    const sound = { path: '/a.mkv', codec: 'opus', offset: 0, duration: 6 };
+    expect(copySource([{ ...sound, timestampSpreadMs: 9 }], 6, 'webm', 'opus')).toBeDefined();
+    expect(copySource([{ ...sound, timestampSpreadMs: 30 }], 6, 'webm', 'opus')).toBeUndefined();
+  });
 });
 
 describe('participantArgs', () => {
@@ -72,7 +78,7 @@ describe('participantArgs', () => {
           'scale=640:360:force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1[pv0]',
         '[vbase][pv0]overlay=x=(main_w-overlay_w)/2:y=(main_h-overlay_h)/2:eval=frame:eof_action=pass[pvo0]',
         '[pvo0]format=yuv420p[vout]',
-        '[1:a]aresample=48000:async=1,' +
+        '[1:a]aresample=48000:min_comp=0.001:max_soft_comp=0.02:min_hard_comp=0.02:flags=res,' +
           'aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=mono,adelay=delays=96312S:all=1[pa0]',
         '[pa0]apad=whole_dur=6.000[aout]',
       ].join(';'),
@@ -105,8 +111,12 @@ describe('participantArgs', () => {
     expect(graph).toContain('[vbase][pv0]overlay');
     expect(graph).toContain('[pvo0][pv1]overlay');
     // One stereo track makes the file stereo; the mono one is spread to both sides.
-    expect(graph).toContain('[2:a]aresample=48000:async=1,pan=stereo|c0=c0|c1=c0,');
-    expect(graph).toContain('[3:a]aresample=48000:async=1,aformat=');
+    expect(graph).toContain(
+      '[2:a]aresample=48000:min_comp=0.001:max_soft_comp=0.02:min_hard_comp=0.02:flags=res,pan=stereo|c0=c0|c1=c0,',
+    );
+    expect(graph).toContain(
+      '[3:a]aresample=48000:min_comp=0.001:max_soft_comp=0.02:min_hard_comp=0.02:flags=res,aformat=',
+    );
     expect(graph).toContain('adelay=delays=144312S:all=1[pa1]');
     expect(graph).toContain(
       '[pa0][pa1]amix=inputs=2:duration=longest:dropout_transition=0:normalize=0,apad=whole_dur=6.000[aout]',

@@ -12,6 +12,8 @@ export interface ProbedTrack {
   codec: string;
   /** Audio channels, for audio tracks. */
   channels?: number;
+  /** Audio tracks: how far their timestamps stray from the sound, ms (`audioTimestampSpreadMs`). */
+  audioSpreadMs?: number;
 }
 
 export interface Timeline {

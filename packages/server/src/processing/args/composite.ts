@@ -3,7 +3,7 @@ import { audioDelayFilter, audioEncoderArgs, muxerArgs, videoEncoderArgs } from 
 import type { Cell } from '../layout.js';
 import type { Span } from '../presence.js';
 import type { Placement } from '../scenes.js';
-import { GLOBAL_ARGS, seconds } from './common.js';
+import { AUDIO_ON_TIMESTAMPS, GLOBAL_ARGS, seconds } from './common.js';
 
 export interface CompositeVideoInput {
   /** A remuxed video track. */
@@ -172,13 +172,12 @@ export function compositeFilterGraph(input: CompositeArgsInput): string {
 
   const first = input.videos.length;
   input.audios.forEach((audio, i) => {
-    // async=1 fills timestamp gaps (a lost chunk) with silence; amix ignores timestamps and
-    // would otherwise pull everything after a gap earlier.
+    // Each track on its own timestamps first: amix ignores them.
     // A mono microphone plays at full level on both speakers in the browser (Web Audio's up-mix);
     // ffmpeg's default mono-to-stereo matrix would lower it by 3 dB.
     const upmix = audio.channels === 1 ? 'pan=stereo|c0=c0|c1=c0,' : '';
     parts.push(
-      `[${first + i}:a]aresample=48000:async=1,${upmix}${AUDIO_FORMAT},` +
+      `[${first + i}:a]${AUDIO_ON_TIMESTAMPS},${upmix}${AUDIO_FORMAT},` +
         `${audioDelayFilter(audio.offset, input.audioCodec)}[a${i}]`,
     );
   });

@@ -8,7 +8,7 @@ import {
   videoEncoderArgs,
 } from '../codecs.js';
 import type { EncoderArgs } from '../hwaccel.js';
-import { GLOBAL_ARGS, seconds } from './common.js';
+import { AUDIO_ON_TIMESTAMPS, AUDIO_TIMESTAMP_SLACK_MS, GLOBAL_ARGS, seconds } from './common.js';
 
 export interface ParticipantSource {
   /** A remuxed track. */
@@ -21,6 +21,8 @@ export interface ParticipantSource {
   codec: string;
   /** Audio channels, from ffprobe. */
   channels?: number;
+  /** How far its timestamps stray from its sound, ms, where measured (audio). */
+  timestampSpreadMs?: number;
 }
 
 export interface ParticipantArgsInput {
@@ -51,8 +53,9 @@ export const COPY_TOLERANCE_SECONDS = 0.25;
 
 /**
  * The source a kind can be stream-copied from: a single track covering the timeline within
- * the tolerance at both ends, in a codec the container may carry (see `canCopy`). Anything else
- * (late start, early end, a rejoin's second track) is rebuilt on the timeline by transcoding.
+ * the tolerance at both ends, in a codec the container may carry (see `canCopy`), and for audio
+ * without gaps in its timestamps. Anything else (late start, early end, a rejoin's second track,
+ * sound with gaps) is rebuilt on the timeline by transcoding.
  */
 export function copySource(
   sources: readonly ParticipantSource[],
@@ -62,6 +65,8 @@ export function copySource(
 ): ParticipantSource | undefined {
   const [only] = sources;
   if (!only || sources.length > 1 || !canCopy(only.codec, format, chosen)) return undefined;
+  // A player lays sound out sample after sample: a gap is closed, drift kept, and the rest plays off.
+  if ((only.timestampSpreadMs ?? 0) > AUDIO_TIMESTAMP_SLACK_MS) return undefined;
   const covers =
     only.offset <= COPY_TOLERANCE_SECONDS && only.offset + only.duration >= duration - COPY_TOLERANCE_SECONDS;
   return covers ? only : undefined;
@@ -101,10 +106,9 @@ function audioGraph(input: ParticipantArgsInput, firstInput: number): string {
   const stereo = input.audios.some((a) => a.channels !== 1);
   const layout = stereo ? 'stereo' : 'mono';
   const parts = input.audios.map((audio, i) => {
-    // async=1 fills timestamp gaps (a lost chunk) with silence instead of pulling later audio earlier.
     const upmix = stereo && audio.channels === 1 ? 'pan=stereo|c0=c0|c1=c0,' : '';
     return (
-      `[${firstInput + i}:a]aresample=${AUDIO_RATE}:async=1,${upmix}` +
+      `[${firstInput + i}:a]${AUDIO_ON_TIMESTAMPS},${upmix}` +
       `aformat=sample_fmts=fltp:sample_rates=${AUDIO_RATE}:channel_layouts=${layout},` +
       `${audioDelayFilter(audio.offset, input.audioCodec)}[pa${i}]`
     );

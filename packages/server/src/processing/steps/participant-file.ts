@@ -46,6 +46,7 @@ export async function buildParticipantFile(
     duration: t.duration,
     codec: t.codec,
     channels: t.channels,
+    ...(t.audioSpreadMs === undefined ? {} : { timestampSpreadMs: t.audioSpreadMs }),
   });
   const videos = plan.videoTracks.map(source);
   const audios = plan.audioTracks.map(source);
