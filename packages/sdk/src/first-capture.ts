@@ -6,6 +6,14 @@ import { median } from './median.js';
  * synthetic tracks were placed 19 ms (audio) and up to 35 ms (video) apart.
  */
 const CALIBRATION_CHUNKS = { video: 30, audio: 100 };
+/**
+ * Audio chunks a clone keeps while the page is busy. Chromium keeps 10 (100 ms) by default and
+ * drops the oldest past that, so a page blocked for 150 ms right after `start()` read its first
+ * chunk 50 ms late and dated the file that much late (measured: 10 of 10 trials). 100 (1 s, about
+ * 400 KB, only while the first second is read) rides out a block of up to a second. Video keeps
+ * the default: camera frames come from a small pool, and a clone holding many would starve it.
+ */
+const AUDIO_BUFFER_CHUNKS = CALIBRATION_CHUNKS.audio;
 /** A track that sends no media for this long leaves the start time to the caller's fallback. */
 const GIVE_UP_MS = 5_000;
 
@@ -20,6 +28,7 @@ interface MediaChunk {
 }
 type TrackProcessorConstructor = new (init: {
   track: MediaStreamTrack;
+  maxBufferSize?: number;
 }) => {
   readonly readable: ReadableStream<MediaChunk>;
 };
@@ -66,6 +75,7 @@ export class FirstCapture {
   #firstAfterStart: Promise<number | undefined> = Promise.resolve(undefined);
   #releaseAfterStart: () => void = () => {};
   readonly #Processor: TrackProcessorConstructor;
+  readonly #bufferSize: number | undefined;
   /**
    * `chunk end − arrival` per chunk read: capture-clock ms minus `performance.now()` ms, less the
    * delivery delay. Video and audio stamps run on different clocks (hours apart measured), so each
@@ -87,13 +97,20 @@ export class FirstCapture {
     // The WebRTC spec labels a received track "remote video", and a clone keeps the label.
     const source: Source =
       track.kind === 'audio' ? 'audio' : track.label === 'remote video' ? 'remote video' : 'local video';
-    return new FirstCapture(track.clone(), Processor, source);
+    const bufferSize = source === 'audio' ? AUDIO_BUFFER_CHUNKS : undefined;
+    return new FirstCapture(track.clone(), Processor, source, bufferSize);
   }
 
-  private constructor(clone: MediaStreamTrack, Processor: TrackProcessorConstructor, source: Source) {
+  private constructor(
+    clone: MediaStreamTrack,
+    Processor: TrackProcessorConstructor,
+    source: Source,
+    bufferSize: number | undefined,
+  ) {
     this.#clone = clone;
     this.#Processor = Processor;
-    this.#reader = new Processor({ track: clone }).readable.getReader();
+    this.#bufferSize = bufferSize;
+    this.#reader = this.#open(clone);
     this.#result = this.#read(source === 'audio').then(async () => {
       if (this.#first === undefined) return undefined;
       const offset = source === 'remote video' ? median(this.#offsets) : Math.max(...this.#offsets);
@@ -117,7 +134,7 @@ export class FirstCapture {
     this.#startCalledAt = startCalledAt;
     if (this.#closed) return;
     const clone = this.#clone.clone();
-    const reader = new this.#Processor({ track: clone }).readable.getReader();
+    const reader = this.#open(clone);
     this.#releaseAfterStart = once(() => {
       reader.cancel().catch((error: unknown) => {
         console.warn('callrec: releasing the first-capture reader failed', error);
@@ -135,6 +152,11 @@ export class FirstCapture {
       },
     );
     void this.#firstAfterStart.finally(this.#releaseAfterStart);
+  }
+
+  #open(clone: MediaStreamTrack): ReadableStreamDefaultReader<MediaChunk> {
+    const init = this.#bufferSize === undefined ? {} : { maxBufferSize: this.#bufferSize };
+    return new this.#Processor({ track: clone, ...init }).readable.getReader();
   }
 
   /** Epoch ms of the first recorded chunk's capture, or undefined if none came in time. */
