@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProcessingJob, ProcessingResult } from '../src/processing/job.js';
 import { audioTimestampSpreadMs } from '../src/processing/ffprobe.js';
+import type { ProcessingJob, ProcessingResult } from '../src/processing/job.js';
 import { processRecording } from '../src/processing/pipeline.js';
 import { firstBeep } from './fixtures/inspect-media.js';
 import { makeBeepTrack, makeVideoTrack, retimeTrack } from './fixtures/make-fixtures.js';
@@ -29,6 +29,7 @@ const TOLERANCE = 0.004;
 let root: string;
 let raw: string;
 const results: Record<string, ProcessingResult> = {};
+const warnings: string[] = [];
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'callrec-gaps-'));
@@ -59,7 +60,9 @@ beforeAll(async () => {
     };
   };
   results.plain = await processRecording(job('plain', 'plain.webm'));
-  results.gaps = await processRecording(job('gaps', 'gaps.webm'));
+  results.gaps = await processRecording(job('gaps', 'gaps.webm'), {
+    logger: { warn: (m) => warnings.push(m) },
+  });
   results.drift = await processRecording(job('drift', 'drift.webm'));
   // As long as the camera: one track covering the timeline, which a participant file copies if it can.
   results.plainCovering = await processRecording(job('plain-covering', 'plain.webm', T0, 'v4.webm'));
@@ -78,6 +81,12 @@ const output = (name: string, kind: string) => {
 };
 
 describe('audioTimestampSpreadMs', () => {
+  it('is reported for a track past the slack', () => {
+    expect(warnings).toEqual([
+      expect.stringMatching(/gaps-gaps, audio track a: its timestamps stray 7[01] ms/),
+    ]);
+  });
+
   it('measures how far the timestamps stray from the sound', async () => {
     // Whole-millisecond timestamps: 1 ms of rounding either way.
     const spread = (name: string) => audioTimestampSpreadMs(join(raw, `${name}.webm`));

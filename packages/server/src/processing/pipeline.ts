@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ID_PATTERN, PARTICIPANT_ID_PATTERN } from '@callrec/sdk/protocol';
+import { AUDIO_TIMESTAMP_SLACK_MS } from './args/common.js';
 import { outputCodecsProblem } from './codecs.js';
 import {
   chooseVideoEncoder,
@@ -100,6 +101,14 @@ export async function processRecording(
         () => remuxTrack(track, dirs.tracks, signal),
         (t) => t.duration,
       ),
+    );
+  }
+  for (const { track, audioSpreadMs = 0 } of tracks) {
+    if (audioSpreadMs <= AUDIO_TIMESTAMP_SLACK_MS) continue;
+    log.warn(
+      `callrec: recording ${job.recordingId}, audio track ${track.trackId}: its timestamps stray ` +
+        `${Math.round(audioSpreadMs)} ms from its sound (audio the browser skipped, or a drifting ` +
+        'microphone clock); the outputs follow the timestamps',
     );
   }
   const timeline = computeTimeline(tracks, job.pauses);
