@@ -47,6 +47,14 @@ import {
  * grid, which moves every flash of a track by the same part of a frame (up to half): means of
  * -8 to 13 ms, worst flash 26 ms. A plain recorder of the received tracks is no reference: it
  * writes the capture times for video and holds video frames back to its audio's 10 ms steps.
+ *
+ * One CI run (load average 2.9) had every remote beep 40-71 ms from its flash, with the remote
+ * audio 59 ms off where it usually lies and the video where it should be. Two things found since
+ * would each do that, and neither could be made to happen here again: processing dropped any gap
+ * in a track's audio timestamps under 0.1 s (`AUDIO_ON_TIMESTAMPS` now keeps them, and logs a
+ * track that strays), and the beep reference read through Chromium's 100 ms queue, so a page too
+ * busy to read for longer lost the first buffers of beeps (it now keeps 5 s, and the log says
+ * how much sound it missed).
  */
 const SYNC = syncFixturePaths(MEDIA_DIR);
 const RECORD_MS = 15_000;
@@ -123,6 +131,7 @@ test('every output keeps audio and video in sync, local and remote', async ({ pa
   await writeFile(test.info().outputPath('references.json'), JSON.stringify(reference));
   const remoteVideo = info.tracks.find((t) => t.participantId === 'remote' && t.kind === 'video');
   console.log(`[av-sync] remote video timing steps: ${JSON.stringify(remoteVideo?.timing ?? [])}`);
+  console.log(`[av-sync] remote reference: ${references.remote.audioMissingMs.toFixed(0)} ms of sound missing`);
   for (const [who, events] of Object.entries(reference)) {
     console.log(`[av-sync] ${who} reference: ${events.flashes.length} flashes, ${events.beeps.length} beeps`);
     expect(events.flashes.length, `${who} reference flashes`).toBeGreaterThanOrEqual(MIN_EVENTS);

@@ -14,6 +14,7 @@
 /** Chromium's breakout box; not in TypeScript's DOM library yet. */
 declare const MediaStreamTrackProcessor: new (init: {
   track: MediaStreamTrack;
+  maxBufferSize?: number;
 }) => { readable: ReadableStream<VideoFrame | AudioData> };
 
 export interface Watch {
@@ -25,6 +26,8 @@ export interface Watch {
   clockOffset(): number;
   /** Frames or audio buffers read so far: zero means the watch never ran. */
   seen(): number;
+  /** Audio: ms of sound missing between the buffers read (dropped, or never delivered). */
+  missingMs(): number;
   stop(): void;
 }
 
@@ -32,6 +35,12 @@ export interface Watch {
 const BRIGHT = 128;
 /** |sample| above this is a beep; beeps peak at 0.5. */
 const LOUD = 0.1;
+/**
+ * Audio buffers (10 ms each) a watch's queue keeps while the page is busy. Chromium keeps 10 and
+ * drops the oldest past that: on a page too busy to read every 10 ms, the first buffers of a beep
+ * could be gone, and its onset read up to its length late.
+ */
+const AUDIO_QUEUE = 500;
 /** Frames (video) or ms (audio) of quiet before the next onset counts. */
 const QUIET_FRAMES = 3;
 const QUIET_MS = 100;
@@ -54,15 +63,23 @@ function watch(
   clock: 'stamp' | 'arrival' = 'stamp',
 ): Watch {
   const clone = track.clone();
-  const reader = new MediaStreamTrackProcessor({ track: clone }).readable.getReader();
+  const queue = track.kind === 'audio' ? { maxBufferSize: AUDIO_QUEUE } : {};
+  const reader = new MediaStreamTrackProcessor({ track: clone, ...queue }).readable.getReader();
   const stamps: number[] = [];
   const arrivals: number[] = [];
   let clockOffset = Number.NEGATIVE_INFINITY;
   let chunks = 0;
+  let lastEnd: number | undefined;
+  let missingMs = 0;
   let stopped = false;
   const handle = async (value: VideoFrame | AudioData, readAt: number) => {
     try {
-      const { end, onset } = await inspect(value);
+      const { start, end, onset } = await inspect(value);
+      // Received audio's stamps jitter by a few ms; half a 10 ms buffer apart is one missing.
+      if (track.kind === 'audio' && lastEnd !== undefined && start - lastEnd > 5) {
+        missingMs += start - lastEnd;
+      }
+      lastEnd = end;
       // A chunk can only be read once it ended: the fastest one bounds the clock offset.
       clockOffset = Math.max(clockOffset, end - readAt);
       if (onset !== undefined) {
@@ -92,6 +109,7 @@ function watch(
     stamps: () => [...stamps],
     clockOffset: () => clockOffset,
     seen: () => chunks,
+    missingMs: () => missingMs,
     stop() {
       stopped = true;
       clone.stop();

@@ -19,6 +19,8 @@ export interface LiveEvents {
   /** Video frames and audio buffers the watches read: zero means a watch never ran. */
   frames: number;
   audioBuffers: number;
+  /** ms of sound missing between the audio buffers read (see `Watch.missingMs`). */
+  audioMissingMs: number;
 }
 
 interface Watches {
@@ -35,6 +37,7 @@ function collect({ flashes, beeps }: Watches): LiveEvents {
     beeps: beeps.onsets().map((t) => t + origin),
     frames: flashes.seen(),
     audioBuffers: beeps.seen(),
+    audioMissingMs: beeps.missingMs(),
   };
 }
 
