@@ -7,7 +7,7 @@ import type { ProcessingJob, ProcessingResult } from '../src/processing/job.js';
 import { processRecording } from '../src/processing/pipeline.js';
 import { firstBeep } from './fixtures/inspect-media.js';
 import { makeBeepTrack, makeVideoTrack, retimeTrack } from './fixtures/make-fixtures.js';
-import { patTracks } from './fixtures/one-participant.js';
+import { patTracks, SMALL_WEBM } from './fixtures/one-participant.js';
 
 /**
  * A recorder's audio timestamps jump where the browser skipped audio callbacks under load, and
@@ -47,12 +47,7 @@ beforeAll(async () => {
     return {
       recordingId: `gaps-${name}`,
       workDir: join(root, name),
-      format: 'webm',
-      videoCodec: 'vp8',
-      audioCodec: 'opus',
-      width: 640,
-      height: 360,
-      fps: 30,
+      ...SMALL_WEBM,
       tracks: [
         { ...mic, path: join(raw, audio) },
         { ...camera, path: join(raw, video) },

@@ -1,16 +1,13 @@
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { undeclaredPrimingMs } from '../src/processing/codecs.js';
 import { hexDumpBytes, opusPreSkip, probe } from '../src/processing/ffprobe.js';
 import type { ProcessingTrack } from '../src/processing/job.js';
 import { remuxTrack } from '../src/processing/steps/remux-track.js';
-import { sdkPageForFile } from './support/sdk-in-chromium.js';
+import { beepOnsets } from './fixtures/inspect-media.js';
+import { PAGE_BEEPER, sdkPageForFile } from './support/sdk-in-chromium.js';
 import { tempDirForFile } from './support/temp-dir.js';
-
-const exec = promisify(execFile);
 
 /**
  * In the page: `recordBeeps()` records one Web Audio track, silent but for a 1 kHz beep every
@@ -19,6 +16,7 @@ const exec = promisify(execFile);
  * captured.
  */
 const RUNNER = `
+  ${PAGE_BEEPER}
   const toBase64 = async (blob) => {
     const bytes = new Uint8Array(await blob.arrayBuffer());
     let text = '';
@@ -26,20 +24,9 @@ const RUNNER = `
     return btoa(text);
   };
   globalThis.recordBeeps = async () => {
-    const context = new AudioContext({ sampleRate: 48000 });
-    const oscillator = context.createOscillator();
-    oscillator.frequency.value = 1000;
-    const gate = context.createGain();
-    gate.gain.value = 0;
-    const destination = context.createMediaStreamDestination();
-    oscillator.connect(gate).connect(destination);
-    oscillator.start();
+    const { context, track, beep } = beeper();
     const start = context.currentTime + 0.3;
-    for (let i = 0; i < 6; i++) {
-      gate.gain.setValueAtTime(0.5, start + i * 0.4);
-      gate.gain.setValueAtTime(0, start + i * 0.4 + 0.06);
-    }
-    const track = destination.stream.getAudioTracks()[0];
+    for (let i = 0; i < 6; i++) beep(start + i * 0.4);
     const recorders = ['audio/webm;codecs=opus', 'audio/webm;codecs=pcm'].map((mimeType) => {
       const recorder = new MediaRecorder(new MediaStream([track]), { mimeType });
       const chunks = [];
@@ -55,27 +42,6 @@ const RUNNER = `
   };
   globalThis.sdkReady = true;
 `;
-
-/** Sample times (s) where the sound rises through 0.1 after 100 ms below it. */
-async function beepOnsets(path: string): Promise<number[]> {
-  const { stdout } = await exec(
-    'ffmpeg',
-    ['-v', 'error', '-i', path, '-af', 'aresample=48000', '-ac', '1', '-f', 'f32le', 'pipe:1'],
-    { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
-  );
-  const samples = new Float32Array(stdout.buffer, stdout.byteOffset, Math.floor(stdout.length / 4));
-  const onsets: number[] = [];
-  let quiet = 4800;
-  for (const [i, sample] of samples.entries()) {
-    if (Math.abs(sample) < 0.1) {
-      quiet++;
-      continue;
-    }
-    if (quiet >= 4800) onsets.push(i / 48_000);
-    quiet = 0;
-  }
-  return onsets;
-}
 
 const sdkPage = sdkPageForFile(RUNNER);
 const workDir = tempDirForFile('callrec-chromium-opus-');

@@ -6,6 +6,7 @@ import type { ProcessingResult } from '../src/processing/job.js';
 import { processRecording } from '../src/processing/pipeline.js';
 import { brightBox, ffprobe, grayFrame, streamsOf } from './fixtures/inspect-media.js';
 import { makeAudioTrack, makeResizingVideoTrack } from './fixtures/make-fixtures.js';
+import { SMALL_WEBM } from './fixtures/one-participant.js';
 
 const T0 = 1_700_000_000_000;
 /** Media times of frames before (4:3, 320x240) and after (16:9, 640x360) the size change at 2 s. */
@@ -44,12 +45,7 @@ beforeAll(async () => {
   result = await processRecording({
     recordingId: 'aspect',
     workDir: join(root, 'work'),
-    format: 'webm',
-    videoCodec: 'vp8',
-    audioCodec: 'opus',
-    width: 640,
-    height: 360,
-    fps: 30,
+    ...SMALL_WEBM,
     tracks: [track('sa', 'audio', audio, 0), track('sv', 'video', video, VIDEO_OFFSET * 1000)],
   });
 }, 300_000);

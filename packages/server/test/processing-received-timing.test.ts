@@ -8,7 +8,7 @@ import { processRecording } from '../src/processing/pipeline.js';
 import { remuxTrack } from '../src/processing/steps/remux-track.js';
 import { firstBeep, firstFlash, frameTimes } from './fixtures/inspect-media.js';
 import { makeBeepTrack, makeVideoTrack } from './fixtures/make-fixtures.js';
-import { patTracks } from './fixtures/one-participant.js';
+import { patTracks, SMALL_WEBM } from './fixtures/one-participant.js';
 
 /**
  * A received video track whose timestamps jumped 150 ms back 1 s in (RTCP sender reports), so the
@@ -46,12 +46,7 @@ beforeAll(async () => {
     return {
       recordingId: `timing-${name}`,
       workDir: join(root, name),
-      format: 'webm',
-      videoCodec: 'vp8',
-      audioCodec: 'opus',
-      width: 640,
-      height: 360,
-      fps: FPS,
+      ...SMALL_WEBM,
       tracks: [audio as ProcessingTrack, videoTrack(timing)],
     };
   };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { median } from '../../sdk/src/median.js';
 import { beepOnsets } from './fixtures/inspect-media.js';
-import { sdkPageForFile } from './support/sdk-in-chromium.js';
+import { PAGE_BEEPER, sdkPageForFile } from './support/sdk-in-chromium.js';
 import { tempDirForFile } from './support/temp-dir.js';
 
 // FirstCapture in real Chromium, for an audio track received over a loopback RTCPeerConnection
@@ -19,23 +19,14 @@ import { tempDirForFile } from './support/temp-dir.js';
  */
 const RUNNER = `
   import { FirstCapture } from '/sdk/first-capture.js';
-  const context = new AudioContext({ sampleRate: 48000 });
-  const oscillator = context.createOscillator();
-  oscillator.frequency.value = 1000;
-  const gate = context.createGain();
-  gate.gain.value = 0;
-  const destination = context.createMediaStreamDestination();
-  oscillator.connect(gate).connect(destination);
-  oscillator.start();
-  for (let t = context.currentTime + 0.5; t < context.currentTime + 120; t += 0.25 + 0.1 * Math.random()) {
-    gate.gain.setValueAtTime(0.5, t);
-    gate.gain.setValueAtTime(0, t + 0.06);
-  }
+  ${PAGE_BEEPER}
+  const { context, track: tone, beep } = beeper();
+  for (let t = context.currentTime + 0.5; t < context.currentTime + 120; t += 0.25 + 0.1 * Math.random()) beep(t);
   const a = new RTCPeerConnection();
   const b = new RTCPeerConnection();
   a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
   b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
-  a.addTrack(destination.stream.getAudioTracks()[0]);
+  a.addTrack(tone);
   const received = new Promise((resolve) => (b.ontrack = (e) => resolve(e.track)));
   await a.setLocalDescription(await a.createOffer());
   await b.setRemoteDescription(a.localDescription);

@@ -113,3 +113,25 @@ export function sdkPageForFile(pageScript: string, options: SdkPageOptions = {})
     return page;
   };
 }
+
+/**
+ * Page code (paste into a page script): `beeper()` makes a Web Audio track of a 1 kHz tone at
+ * 48 kHz, silent until `beep(at)` gates it on at level 0.5 for 60 ms from context time `at` (s).
+ */
+export const PAGE_BEEPER = `
+  const beeper = () => {
+    const context = new AudioContext({ sampleRate: 48000 });
+    const oscillator = context.createOscillator();
+    oscillator.frequency.value = 1000;
+    const gate = context.createGain();
+    gate.gain.value = 0;
+    const destination = context.createMediaStreamDestination();
+    oscillator.connect(gate).connect(destination);
+    oscillator.start();
+    const beep = (at) => {
+      gate.gain.setValueAtTime(0.5, at);
+      gate.gain.setValueAtTime(0, at + 0.06);
+    };
+    return { context, track: destination.stream.getAudioTracks()[0], beep };
+  };
+`;
