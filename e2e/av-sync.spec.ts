@@ -131,7 +131,9 @@ test('every output keeps audio and video in sync, local and remote', async ({ pa
   await writeFile(test.info().outputPath('references.json'), JSON.stringify(reference));
   const remoteVideo = info.tracks.find((t) => t.participantId === 'remote' && t.kind === 'video');
   console.log(`[av-sync] remote video timing steps: ${JSON.stringify(remoteVideo?.timing ?? [])}`);
-  console.log(`[av-sync] remote reference: ${references.remote.audioMissingMs.toFixed(0)} ms of sound missing`);
+  console.log(
+    `[av-sync] remote reference: ${references.remote.audioMissingMs.toFixed(0)} ms of sound missing`,
+  );
   for (const [who, events] of Object.entries(reference)) {
     console.log(`[av-sync] ${who} reference: ${events.flashes.length} flashes, ${events.beeps.length} beeps`);
     expect(events.flashes.length, `${who} reference flashes`).toBeGreaterThanOrEqual(MIN_EVENTS);
