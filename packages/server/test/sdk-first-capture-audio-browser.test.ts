@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { median } from '../../sdk/src/median.js';
 import { beepOnsets } from './fixtures/inspect-media.js';
-import { PAGE_BEEPER, sdkPageForFile } from './support/sdk-in-chromium.js';
+import { PAGE_BEEPER, PAGE_LOOPBACK, sdkPageForFile } from './support/sdk-in-chromium.js';
 import { tempDirForFile } from './support/temp-dir.js';
 
 // FirstCapture in real Chromium, for an audio track received over a loopback RTCPeerConnection
@@ -19,20 +19,11 @@ import { tempDirForFile } from './support/temp-dir.js';
  */
 const RUNNER = `
   import { FirstCapture } from '/sdk/first-capture.js';
+  ${PAGE_LOOPBACK}
   ${PAGE_BEEPER}
   const { context, track: tone, beep } = beeper();
   for (let t = context.currentTime + 0.5; t < context.currentTime + 120; t += 0.25 + 0.1 * Math.random()) beep(t);
-  const a = new RTCPeerConnection();
-  const b = new RTCPeerConnection();
-  a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
-  b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
-  a.addTrack(tone);
-  const received = new Promise((resolve) => (b.ontrack = (e) => resolve(e.track)));
-  await a.setLocalDescription(await a.createOffer());
-  await b.setRemoteDescription(a.localDescription);
-  await b.setLocalDescription(await b.createAnswer());
-  await a.setRemoteDescription(b.localDescription);
-  const track = await received;
+  const { track } = await loopback(tone);
   // Chromium delivers a received audio track only while a media element plays it.
   const element = new Audio();
   element.muted = true;

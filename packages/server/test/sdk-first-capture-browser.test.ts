@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAKE_MEDIA_ARGS, sdkPageForFile } from './support/sdk-in-chromium.js';
+import { FAKE_MEDIA_ARGS, PAGE_LOOPBACK, sdkPageForFile } from './support/sdk-in-chromium.js';
 
 // FirstCapture in real Chromium, for a video track received over a loopback RTCPeerConnection
 // from the page's fake camera. Until the first RTCP sender reports, Chromium stamps received frames
@@ -12,6 +12,7 @@ import { FAKE_MEDIA_ARGS, sdkPageForFile } from './support/sdk-in-chromium.js';
  */
 const RUNNER = `
   import { FirstCapture } from '/sdk/first-capture.js';
+  ${PAGE_LOOPBACK}
   const camera = (await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360, frameRate: 30 } }))
     .getVideoTracks()[0];
   let cameraOffset = -Infinity;
@@ -28,17 +29,7 @@ const RUNNER = `
   globalThis.connect = async () => {
     // Before connecting: the received track must be dated in its first seconds.
     await calibrateCamera();
-    const a = new RTCPeerConnection();
-    const b = new RTCPeerConnection();
-    a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
-    b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
-    a.addTrack(camera);
-    const track = new Promise((resolve) => (b.ontrack = (e) => resolve(e.track)));
-    await a.setLocalDescription(await a.createOffer());
-    await b.setRemoteDescription(a.localDescription);
-    await b.setLocalDescription(await b.createAnswer());
-    await a.setRemoteDescription(b.localDescription);
-    received = await track;
+    received = (await loopback(camera)).track;
     return received.label;
   };
   globalThis.dateReceived = async () => {

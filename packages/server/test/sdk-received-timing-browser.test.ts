@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAKE_MEDIA_ARGS, sdkPageForFile } from './support/sdk-in-chromium.js';
+import { FAKE_MEDIA_ARGS, PAGE_LOOPBACK, sdkPageForFile } from './support/sdk-in-chromium.js';
 
 // ReceivedVideoTiming in real Chromium: the fake camera sent over a loopback RTCPeerConnection
 // whose receiver holds video frames 150 ms (`jitterBufferTarget`), as a jittery network makes it.
@@ -11,23 +11,12 @@ import { FAKE_MEDIA_ARGS, sdkPageForFile } from './support/sdk-in-chromium.js';
  */
 const RUNNER = `
   import { ReceivedVideoTiming } from '/sdk/received-video-timing.js';
+  ${PAGE_LOOPBACK}
   globalThis.follow = async (ms) => {
     const camera = (await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360, frameRate: 30 } }))
       .getVideoTracks()[0];
-    const a = new RTCPeerConnection();
-    const b = new RTCPeerConnection();
-    a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
-    b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
-    a.addTrack(camera);
-    const track = new Promise((resolve) => (b.ontrack = (e) => {
-      e.receiver.jitterBufferTarget = 150;
-      resolve(e.track);
-    }));
-    await a.setLocalDescription(await a.createOffer());
-    await b.setRemoteDescription(a.localDescription);
-    await b.setLocalDescription(await b.createAnswer());
-    await a.setRemoteDescription(b.localDescription);
-    const received = await track;
+    const link = await loopback(camera, { jitterBufferTarget: 150 });
+    const received = link.track;
     const raw = new MediaStreamTrackProcessor({ track: received.clone() }).readable.getReader();
     const timing = ReceivedVideoTiming.open(received);
     const delays = [];
@@ -39,8 +28,7 @@ const RUNNER = `
     }
     const steps = timing.finish();
     await raw.cancel();
-    a.close();
-    b.close();
+    link.close();
     camera.stop();
     const median = (from, to) => {
       const span = delays.filter(([t]) => t >= from && t < to).map(([, d]) => d).sort((x, y) => x - y);

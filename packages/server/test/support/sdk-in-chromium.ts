@@ -135,3 +135,27 @@ export const PAGE_BEEPER = `
     return { context, track: destination.stream.getAudioTracks()[0], beep };
   };
 `;
+
+/**
+ * Page code: `loopback(track, { jitterBufferTarget })` sends `track` from one RTCPeerConnection
+ * to another in the page and resolves with the received track (its receiver holding media
+ * `jitterBufferTarget` ms, when given, as a jittery network makes it) and `close()`.
+ */
+export const PAGE_LOOPBACK = `
+  const loopback = async (track, { jitterBufferTarget } = {}) => {
+    const a = new RTCPeerConnection();
+    const b = new RTCPeerConnection();
+    a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
+    b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
+    a.addTrack(track);
+    const received = new Promise((resolve) => (b.ontrack = (e) => {
+      if (jitterBufferTarget !== undefined) e.receiver.jitterBufferTarget = jitterBufferTarget;
+      resolve(e.track);
+    }));
+    await a.setLocalDescription(await a.createOffer());
+    await b.setRemoteDescription(a.localDescription);
+    await b.setLocalDescription(await b.createAnswer());
+    await a.setRemoteDescription(b.localDescription);
+    return { track: await received, close: () => (a.close(), b.close()) };
+  };
+`;
